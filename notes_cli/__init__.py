@@ -1,0 +1,1 @@
+"""The `notes` command: arguments in, repository calls, output out."""

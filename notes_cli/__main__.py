@@ -1,0 +1,3 @@
+from notes_cli.app import main
+
+main()

@@ -1,0 +1,58 @@
+"""The `notes` Typer app: global options, and the commands from notes_cli.commands."""
+
+from typing import Annotated
+
+import typer
+
+from notes_cli.commands import notes, search, serve, where
+from notes_cli.errors import NotesGroup
+from notes_cli.state import CliState
+from notes_core import __version__
+
+app = typer.Typer(
+    cls=NotesGroup,
+    name="notes",
+    help="Notes from the terminal, from pipelines and over HTTP, in one durable store.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"notes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="TARGET",
+            help="Store to use: a SQLite file path or a SQLAlchemy URL "
+            "(default: $NOTES_DB, else notes.db in the user data dir).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Notes from the terminal, from pipelines and over HTTP, in one durable store."""
+    ctx.obj = CliState(db=db)
+
+
+for module in (notes, search, where, serve):
+    module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,157 @@
+"""`notes add`, `list`, `show`, `edit` and `rm`."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from notes_cli.output import Format, choose_format, print_notes
+from notes_cli.state import store_session
+from notes_core import repository
+from notes_core.validation import parse_note_id
+
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", "-n", metavar="N", help="At most N notes.")
+]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, plain in a pipe).",
+        case_sensitive=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+def read_stdin() -> bytes:
+    """The text piped in, without the trailing newlines that `echo` and editors add."""
+    if sys.stdin.isatty():
+        typer.echo("Reading the note from stdin; end it with Ctrl-D.", err=True)
+    return sys.stdin.buffer.read().rstrip(b"\r\n")
+
+
+def text_from(words: list[str] | None) -> str | bytes | None:
+    """TEXT words joined by one space; `-` (or, for add, nothing) means stdin."""
+    if not words:
+        return None
+    if words == ["-"]:
+        return read_stdin()
+    return " ".join(words)
+
+
+def add(
+    ctx: typer.Context,
+    text: Annotated[
+        list[str] | None, typer.Argument(help="The note; '-' or none reads stdin.")
+    ] = None,
+    tag: TagOption = None,
+) -> None:
+    """Add a note and print its id.
+
+    Example: git log -1 --format=%B | notes add --tag commits
+    """
+    content = text_from(text)
+    if content is None:
+        content = read_stdin()
+    with store_session(ctx, write=True) as session:
+        note = repository.add(session, text=content, tags=tag or [])
+    typer.echo(note.id)
+
+
+def list_(
+    ctx: typer.Context,
+    tag: TagOption = None,
+    limit: LimitOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List notes, newest first; repeated --tag means all of them.
+
+    Example: notes list --tag work --format ids | xargs notes rm
+    """
+    with store_session(ctx) as session:
+        notes = repository.iter_notes(session, tags=tag or [], limit=limit)
+        print_notes(notes, choose_format(fmt, as_json))
+
+
+def show(
+    ctx: typer.Context,
+    note_id: Annotated[str, typer.Argument(metavar="ID", help="The note's id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (the note exactly) or json.")
+    ] = "text",
+) -> None:
+    """Print one note's text exactly (or its JSON with --format json).
+
+    Example: notes show 42 > draft.md
+    """
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of 'text', 'json'", param_hint="--format")
+    number = parse_note_id(note_id)
+    with store_session(ctx) as session:
+        note = repository.get(session, note_id=number)
+    if fmt == "json":
+        from notes_core.schemas import NotePublic
+
+        sys.stdout.write(NotePublic.of(note).model_dump_json() + "\n")
+    else:
+        sys.stdout.write(note.text if note.text.endswith("\n") else note.text + "\n")
+
+
+def edit(
+    ctx: typer.Context,
+    note_id: Annotated[str, typer.Argument(metavar="ID", help="The note's id.")],
+    text: Annotated[
+        list[str] | None, typer.Argument(help="New text; '-' reads stdin; none opens $EDITOR.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Add a tag (repeatable).")
+    ] = None,
+    untag: Annotated[
+        list[str] | None, typer.Option("--untag", metavar="TAG", help="Remove a tag (repeatable).")
+    ] = None,
+) -> None:
+    """Replace a note's text, change its tags, or (with neither) open it in $VISUAL/$EDITOR.
+
+    Example: notes edit 42 --tag done --untag todo
+    """
+    number = parse_note_id(note_id)
+    content = text_from(text)
+    if content is None and not tag and not untag:
+        from notes_cli.editor import edit_text
+
+        with store_session(ctx) as session:
+            current = repository.get(session, note_id=number).text
+        content = edit_text(current)
+        if content is None:
+            return
+    with store_session(ctx, write=True) as session:
+        repository.update(
+            session, note_id=number, text=content, add_tags=tag or [], remove_tags=untag or []
+        )
+
+
+def rm(
+    ctx: typer.Context,
+    note_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids to delete.")],
+) -> None:
+    """Delete notes; if any id is unknown, none is deleted.
+
+    Example: notes list --tag scratch --format ids | xargs notes rm
+    """
+    numbers = [parse_note_id(value) for value in note_ids]
+    with store_session(ctx, write=True) as session:
+        repository.delete_many(session, note_ids=numbers)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add")(add)
+    app.command("list")(list_)
+    app.command("show")(show)
+    app.command("edit")(edit)
+    app.command("rm")(rm)

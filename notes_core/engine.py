@@ -1,0 +1,171 @@
+"""The engine: opens a store, configures SQLite once, and applies migrations."""
+
+import os
+import sqlite3
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import (
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
+
+from notes_core.errors import NotAStore, StoreError, StoreUnavailable
+from notes_core.location import describe, resolve_url
+
+BUSY_TIMEOUT_MS = 15_000
+SYNC_ENV_VAR = "NOTES_SYNC"
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Primary result codes that mean the file or the disk, not our SQL: PERM, BUSY, LOCKED,
+# NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
+SQLITE_STORE_FAILURES = frozenset({3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 26})
+
+
+@dataclass
+class Store:
+    """An open store: one engine, seen through a read view and a write view."""
+
+    url: URL
+    engine: Engine
+    write_engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        # A second view on the same pool: write transactions start with BEGIN IMMEDIATE.
+        self.write_engine = self.engine.execution_options(notes_write=True)
+
+    @property
+    def location(self) -> str:
+        return describe(self.url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
+    """Open the store at `target` (or NOTES_DB, or the default), creating or upgrading it.
+
+    Raises StoreError (or NotAStore / StoreUnavailable) when it cannot be used.
+    """
+    url = resolve_url(target)
+    if url.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(Path(str(url.database)))
+        engine = _sqlite_engine(url)
+    else:
+        engine = _postgres_engine(url, pool_size=pool_size)
+    store = Store(url=url, engine=engine)
+    try:
+        from notes_core.migrate import ensure_schema
+
+        ensure_schema(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create a new store file owner-only, or check an existing one is a SQLite database."""
+    if path.is_dir():
+        raise NotAStore(f"{path} is a directory, not a notes store")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create the store at {path}: {exc.strerror}") from None
+    else:
+        os.close(fd)
+        return
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read the store at {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise NotAStore(f"{path} is not a notes store (not a SQLite database); left untouched")
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise NotAStore(f"{path} is not a regular file; left untouched")
+
+
+def _sqlite_synchronous() -> str:
+    value = os.environ.get(SYNC_ENV_VAR, "full").strip().lower()
+    if value not in ("full", "normal"):
+        raise StoreError(f"{SYNC_ENV_VAR} must be 'full' or 'normal', not {value!r}")
+    return value.upper()
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    synchronous = _sqlite_synchronous()
+    connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+    if sys.version_info >= (3, 12):
+        # autocommit=False would ignore foreign_keys and break BEGIN IMMEDIATE and WAL.
+        connect_args["autocommit"] = sqlite3.LEGACY_TRANSACTION_CONTROL
+    engine = create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Hand transaction control to the begin hook below (SQLAlchemy's pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # Writers take the write lock up front, so a read-then-write never loses an update
+        # and never fails half-way with "database is locked".
+        write = connection.get_execution_options().get("notes_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
+    try:
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10},
+        )
+    except (NoSuchModuleError, ModuleNotFoundError):
+        raise StoreUnavailable(
+            "PostgreSQL support is not installed: run  pip install 'notes[postgres]'"
+        ) from None
+
+
+def store_error(exc: DBAPIError, store: Store, *, action: str) -> StoreError:
+    """Describe a database failure in one line, without SQL or parameters."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    if exc.connection_invalidated or ("connect" in reason.lower() and not store.is_sqlite):
+        return StoreUnavailable(
+            f"cannot reach the store at {store.location}: {reason}; is the server running?"
+        )
+    if "not a database" in reason or "malformed" in reason:
+        return NotAStore(f"{store.location} is not a notes store ({reason}); left untouched")
+    return StoreError(f"cannot {action} the store at {store.location}: {reason}")
+
+
+def is_store_failure(exc: DBAPIError) -> bool:
+    """True for failures of the store itself (busy, read-only, full, unreachable, corrupt),
+    as opposed to a constraint or SQL error, which is a bug and must fail loudly."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_STORE_FAILURES
+    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError

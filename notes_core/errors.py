@@ -1,0 +1,37 @@
+"""Domain errors. Each door (CLI, API) translates these in one place."""
+
+
+class NotesError(Exception):
+    """Base class for every error a user can cause or fix."""
+
+
+class InvalidNote(NotesError):
+    """The text or tags of a note break a rule."""
+
+
+class InvalidInput(NotesError):
+    """A parameter other than a note's content is malformed (an id, a cursor, a limit)."""
+
+
+class NoteNotFound(NotesError):
+    """No note has the given id."""
+
+    def __init__(self, note_ids: list[int], *, consequence: str = "") -> None:
+        self.note_ids = note_ids
+        listed = ", ".join(str(i) for i in note_ids)
+        noun = "note" if len(note_ids) == 1 else "notes"
+        super().__init__(
+            f"no {noun} with id {listed}" + (f"; {consequence}" if consequence else "")
+        )
+
+
+class StoreError(NotesError):
+    """The store cannot be opened, read or written."""
+
+
+class NotAStore(StoreError):
+    """The target exists but is not a notes store; it is left untouched."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached or its driver is missing."""

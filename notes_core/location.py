@@ -1,0 +1,54 @@
+"""Where the store lives: `--db`, then `NOTES_DB`, then a SQLite file in the user data dir."""
+
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from notes_core.errors import StoreError
+
+ENV_VAR = "NOTES_DB"
+
+
+def default_db_path() -> Path:
+    # Imported here: platformdirs is only needed when no target was given.
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("notes", appauthor=False)) / "notes.db"
+
+
+def resolve_url(target: str | None = None) -> URL:
+    """Turn `--db`, `NOTES_DB` or the default into a SQLAlchemy URL.
+
+    A target with `://` is a URL; anything else is a path to a SQLite file.
+    Raises StoreError for a malformed URL.
+    """
+    target = target or os.environ.get(ENV_VAR) or None
+    if target is None:
+        return URL.create("sqlite", database=str(default_db_path()))
+    if "://" not in target:
+        path = Path(target).expanduser().absolute()
+        return URL.create("sqlite", database=str(path))
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        raise StoreError(f"{target!r} is not a database URL or a file path") from None
+    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+        # psycopg 3 is the driver we support; plain `postgresql://` would pick psycopg2.
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"unsupported database {url.get_backend_name()!r}: use a SQLite path or a "
+            "postgresql+psycopg:// URL"
+        )
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise StoreError("a SQLite store needs a file path, e.g. sqlite:///path/to/notes.db")
+    return url
+
+
+def describe(url: URL) -> str:
+    """The store's location for people: a file path, or the URL with its password masked."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.render_as_string(hide_password=True)

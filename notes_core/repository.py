@@ -1,0 +1,435 @@
+"""The only way in: add, get, list, update, delete and search notes.
+
+Every function takes the caller's session and keyword-only arguments, validates its input
+through notes_core.validation, and never commits: the caller's session_scope() is the
+transaction.
+"""
+
+import base64
+import binascii
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    not_,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from notes_core import search_query
+from notes_core.errors import InvalidInput, NoteNotFound
+from notes_core.models import Note, Tag, note_tags, utc_now
+from notes_core.validation import check_limit, clean_tags, clean_text
+
+AnySelect = Select[*tuple[Any, ...]]
+START_MARK, END_MARK = "\ue000", "\ue001"  # private-use characters around matched words
+SNIPPET_TOKENS = 16
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class NewNote:
+    """A note to insert in a batch."""
+
+    text: str | bytes
+    tags: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A note that matched, with a short snippet around the match.
+
+    `highlights` are (start, end) character offsets of matched words in `snippet`.
+    """
+
+    note: Note
+    snippet: str
+    highlights: list[tuple[int, int]]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results, and the opaque cursor for the next one (None at the end)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def add(session: Session, *, text: str | bytes, tags: Iterable[str] = ()) -> Note:
+    """Add a note and return it. Raises InvalidNote."""
+    clean = clean_text(text)
+    names = clean_tags(tags)
+    now = utc_now()
+    note = Note(text=clean, created_at=now, updated_at=now)
+    note.tag_objects = _tags_named(session, names)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def add_many(session: Session, *, notes: Iterable[NewNote]) -> list[int]:
+    """Insert many notes in the caller's transaction, in batches; return their ids in order.
+
+    Everything is validated before its batch is written; raises InvalidNote, and the
+    caller's rollback then leaves nothing behind.
+    """
+    ids: list[int] = []
+    batch: list[tuple[str, list[str]]] = []
+    for new in notes:
+        batch.append((clean_text(new.text), clean_tags(new.tags)))
+        if len(batch) == BATCH_SIZE:
+            ids += _insert_batch(session, batch)
+            batch = []
+    if batch:
+        ids += _insert_batch(session, batch)
+    return ids
+
+
+def _insert_batch(session: Session, batch: list[tuple[str, list[str]]]) -> list[int]:
+    now = utc_now()
+    rows = [{"text": text, "created_at": now, "updated_at": now} for text, _ in batch]
+    ids = list(session.scalars(insert(Note).returning(Note.id, sort_by_parameter_order=True), rows))
+    tag_ids = {tag.name: tag.id for tag in _tags_named(session, {t for _, ts in batch for t in ts})}
+    links = [
+        {"note_id": note_id, "tag_id": tag_ids[name]}
+        for note_id, (_, names) in zip(ids, batch, strict=True)
+        for name in names
+    ]
+    if links:
+        session.execute(insert(note_tags), links)
+    return ids
+
+
+def update(
+    session: Session,
+    *,
+    note_id: int,
+    text: str | bytes | None = None,
+    tags: Iterable[str] | None = None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+) -> Note:
+    """Change a note's text and tags and return it; `tags` replaces them all, `add_tags`
+    and `remove_tags` edit them. `updated_at` moves only when something changed.
+
+    Raises NoteNotFound, InvalidNote.
+    """
+    clean = None if text is None else clean_text(text)
+    replace = None if tags is None else clean_tags(tags)
+    adding, removing = clean_tags(add_tags), clean_tags(remove_tags)
+    note = _get(session, note_id, for_update=True)
+    names = set(note.tags if replace is None else replace)
+    names = (names | set(adding)) - set(removing)
+    changed = False
+    if clean is not None and clean != note.text:
+        note.text = clean
+        changed = True
+    if sorted(names) != note.tags:
+        note.tag_objects = _tags_named(session, names)
+        changed = True
+    if changed:
+        note.updated_at = utc_now()
+        session.flush()
+    return note
+
+
+def delete_many(session: Session, *, note_ids: Iterable[int]) -> None:
+    """Delete notes, all or nothing. Raises NoteNotFound (naming every unknown id), and then
+    deletes none."""
+    wanted = sorted(set(note_ids))
+    query = select(Note.id).where(Note.id.in_(wanted))
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()
+    found = set(session.scalars(query))
+    missing = [note_id for note_id in wanted if note_id not in found]
+    if missing:
+        raise NoteNotFound(missing, consequence="nothing was deleted")
+    session.execute(delete(Note).where(Note.id.in_(wanted)))
+
+
+def _tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
+    """The Tag rows for `names`, created as needed; safe against concurrent writers."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return []
+    rows = [{"name": name} for name in wanted]
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        session.execute(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects import postgresql
+
+        session.execute(postgresql.insert(Tag).values(rows).on_conflict_do_nothing())
+    return list(session.scalars(select(Tag).where(Tag.name.in_(wanted)).order_by(Tag.name)))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def get(session: Session, *, note_id: int) -> Note:
+    """Return one note. Raises NoteNotFound."""
+    return _get(session, note_id)
+
+
+def _get(session: Session, note_id: int, *, for_update: bool = False) -> Note:
+    query = select(Note).where(Note.id == note_id).options(selectinload(Note.tag_objects))
+    if for_update and session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(of=Note)
+    note = session.scalars(query).one_or_none()
+    if note is None:
+        raise NoteNotFound([note_id])
+    return note
+
+
+def list_notes(
+    session: Session,
+    *,
+    tags: Iterable[str] = (),
+    limit: int | None = None,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    newest_first: bool = True,
+) -> list[Note]:
+    """One page of notes, newest (highest id) first unless `newest_first` is False.
+
+    Pages by id (keyset), so page 10,000 costs what page 1 does. Raises InvalidInput,
+    InvalidNote (for a malformed tag).
+    """
+    query = _filter_tags(select(Note), clean_tags(tags))
+    if before_id is not None:
+        query = query.where(Note.id < before_id)
+    if after_id is not None:
+        query = query.where(Note.id > after_id)
+    query = query.order_by(Note.id.desc() if newest_first else Note.id.asc())
+    if check_limit(limit) is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query.options(selectinload(Note.tag_objects))))
+
+
+def iter_notes(
+    session: Session,
+    *,
+    tags: Iterable[str] = (),
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> Iterator[Note]:
+    """Stream notes in pages, so memory stays flat however many there are."""
+    names = clean_tags(tags)
+    remaining = check_limit(limit)
+    cursor: int | None = None
+    while remaining is None or remaining > 0:
+        size = BATCH_SIZE if remaining is None else min(BATCH_SIZE, remaining)
+        page = list_notes(
+            session,
+            tags=names,
+            limit=size,
+            before_id=cursor if newest_first else None,
+            after_id=cursor if not newest_first else None,
+            newest_first=newest_first,
+        )
+        # Forget the page once it has been handed out: the session must not grow.
+        session.expunge_all()
+        yield from page
+        if len(page) < size:
+            return
+        cursor = page[-1].id
+        if remaining is not None:
+            remaining -= len(page)
+
+
+def list_page(
+    session: Session, *, tags: Iterable[str] = (), limit: int, cursor: str | None = None
+) -> Page[Note]:
+    """A page of notes newest first, and the cursor for the next. Raises InvalidInput."""
+    before_id = _decode_cursor(cursor, "id") if cursor else None
+    notes = list_notes(session, tags=tags, limit=limit + 1, before_id=before_id)
+    more = len(notes) > limit
+    notes = notes[:limit]
+    return Page(notes, _encode_cursor("id", notes[-1].id) if more else None)
+
+
+def _filter_tags(query: AnySelect, names: list[str]) -> AnySelect:
+    for name in names:
+        query = query.where(
+            exists()
+            .where(note_tags.c.note_id == Note.id)
+            .where(note_tags.c.tag_id == select(Tag.id).where(Tag.name == name).scalar_subquery())
+        )
+    return query
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    *,
+    query: str,
+    tags: Iterable[str] = (),
+    limit: int | None = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Notes matching `query`, best match first (ties: newest first). Never raises on the
+    text of the query; raises InvalidInput for a bad limit or offset."""
+    return list(iter_search(session, query=query, tags=tags, limit=limit, offset=offset))
+
+
+def iter_search(
+    session: Session,
+    *,
+    query: str,
+    tags: Iterable[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> Iterator[SearchHit]:
+    """Stream search hits, best match first."""
+    parsed = search_query.parse(query)
+    names = clean_tags(tags)
+    check_limit(limit)
+    if offset < 0:
+        raise InvalidInput(f"offset must not be negative, not {offset}")
+    if parsed.is_empty:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        statement = _sqlite_search(parsed)
+    else:
+        statement = _postgres_search(parsed)
+    statement = _filter_tags(statement, names).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = session.execute(statement.execution_options(yield_per=BATCH_SIZE))
+    for batch in rows.partitions():
+        notes = _notes_by_id(session, [row.id for row in batch])
+        for row in batch:
+            note = notes[row.id]
+            snippet, highlights = _unmark(row.snippet) if row.snippet else (_lead(note.text), [])
+            yield SearchHit(note, snippet, highlights)
+        session.expunge_all()
+
+
+def search_page(
+    session: Session,
+    *,
+    query: str,
+    tags: Iterable[str] = (),
+    limit: int,
+    cursor: str | None = None,
+) -> Page[SearchHit]:
+    """A page of search hits, and the cursor for the next. Raises InvalidInput."""
+    offset = _decode_cursor(cursor, "offset") if cursor else 0
+    hits = search(session, query=query, tags=tags, limit=limit + 1, offset=offset)
+    more = len(hits) > limit
+    return Page(hits[:limit], _encode_cursor("offset", offset + limit) if more else None)
+
+
+def _sqlite_search(parsed: search_query.SearchQuery) -> AnySelect:
+    fts = table("notes_fts", column("rowid"), column("rank"))
+    fts_row: ColumnElement[Any] = literal_column(
+        "notes_fts"
+    )  # FTS5 functions take the table as an argument
+    match = parsed.fts5()
+    if match is None:
+        excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
+        return (
+            select(Note.id, literal_column("NULL").label("snippet"))
+            .where(Note.id.not_in(excluded))
+            .order_by(Note.id.desc())
+        )
+    snippet = func.snippet(fts_row, 0, START_MARK, END_MARK, "…", SNIPPET_TOKENS)
+    return (
+        select(Note.id, snippet.label("snippet"))
+        .select_from(fts.join(Note.__table__, Note.id == fts.c.rowid))
+        .where(fts_row.op("MATCH")(match))
+        .order_by(fts.c.rank, Note.id.desc())
+    )
+
+
+def _postgres_search(parsed: search_query.SearchQuery) -> AnySelect:
+    vector: ColumnElement[Any] = literal_column("notes.search_vector")
+
+    def tsquery(term: search_query.Term) -> ColumnElement[Any]:
+        if term.prefix:
+            return func.to_tsquery("simple", term.prefix_tsquery())
+        return func.phraseto_tsquery("simple", term.raw)
+
+    excluded = [not_(vector.op("@@")(tsquery(term))) for term in parsed.excluded]
+    if not parsed.required:
+        return (
+            select(Note.id, literal_column("NULL").label("snippet"))
+            .where(and_(*excluded))
+            .order_by(Note.id.desc())
+        )
+    groups = [reduce(func.tsquery_or, map(tsquery, group)) for group in parsed.required]
+    wanted = reduce(func.tsquery_and, groups)
+    options = f"StartSel={START_MARK}, StopSel={END_MARK}, MaxWords=20, MinWords=8"
+    return (
+        select(Note.id, func.ts_headline("simple", Note.text, wanted, options).label("snippet"))
+        .where(vector.op("@@")(wanted), *excluded)
+        .order_by(func.ts_rank(vector, wanted).desc(), Note.id.desc())
+    )
+
+
+def _notes_by_id(session: Session, ids: list[int]) -> dict[int, Note]:
+    query = select(Note).where(Note.id.in_(ids)).options(selectinload(Note.tag_objects))
+    return {note.id: note for note in session.scalars(query)}
+
+
+def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """Split an engine's marked-up snippet into plain text and highlight offsets."""
+    plain: list[str] = []
+    highlights: list[tuple[int, int]] = []
+    length, start = 0, None
+    for char in marked:
+        if char == START_MARK:
+            start = length
+        elif char == END_MARK:
+            if start is not None:
+                highlights.append((start, length))
+            start = None
+        else:
+            plain.append(char)
+            length += 1
+    return "".join(plain), highlights
+
+
+def _lead(note_text: str, words: int = SNIPPET_TOKENS) -> str:
+    parts = note_text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+# --- cursors ---------------------------------------------------------------------------
+
+
+def _encode_cursor(kind: str, value: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        found, _, value = raw.partition(":")
+        number = int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from None
+    if found != kind or number < 0 or number > 2**63 - 1:
+        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page")
+    return number

@@ -1,0 +1,91 @@
+"""Pydantic schemas shared by both doors: `notes list --json` and the API print the same JSON."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from notes_core.models import Note
+from notes_core.repository import SearchHit
+
+Timestamp = Annotated[
+    datetime,
+    # Always `+00:00` and microseconds, as the contract shows, never pydantic's `Z`.
+    PlainSerializer(lambda value: value.isoformat(timespec="microseconds"), return_type=str),
+]
+
+
+Text = Annotated[
+    str, Field(description="The note's text: not blank, at most 1 MiB of UTF-8, no NUL.")
+]
+Tags = Annotated[
+    list[str],
+    Field(
+        description="Tags: 1-64 characters each, no whitespace or commas; stored lower-cased, "
+        "unique and sorted."
+    ),
+]
+
+
+class NoteCreate(BaseModel):
+    """A new note. The rules are checked by notes_core.validation, once, for both doors."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Text
+    tags: Tags = []
+
+
+class NoteUpdate(BaseModel):
+    """Fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Text | None = None
+    tags: Tags | None = None
+
+
+class NotePublic(BaseModel):
+    """A stored note, as both doors print it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    text: Text
+    tags: Tags
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, note: Note) -> "NotePublic":
+        return cls.model_validate(note)
+
+
+class NoteHit(NotePublic):
+    """A search result: the note, and a snippet of its text around the match."""
+
+    snippet: str = Field(description="A short excerpt of the text around the match.")
+    highlights: list[tuple[int, int]] = Field(
+        description="[start, end) character offsets of the matched words in `snippet`."
+    )
+
+    @classmethod
+    def of_hit(cls, hit: SearchHit) -> "NoteHit":
+        return cls.model_validate(
+            {
+                **NotePublic.of(hit.note).__dict__,
+                "snippet": hit.snippet,
+                "highlights": hit.highlights,
+            }
+        )
+
+
+class NotesPublic(BaseModel):
+    items: list[NotePublic]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class NoteHitsPublic(BaseModel):
+    items: list[NoteHit]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

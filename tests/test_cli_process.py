@@ -1,0 +1,147 @@
+"""The installed `notes` command in real processes: imports, data dir, editor, pipes."""
+
+import os
+import pty
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+NOTES = str(Path(sys.executable).parent / "notes")
+
+
+def run(
+    *args: str,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+    stdin: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NOTES, *args],
+        input=input,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_add_and_list_never_import_the_server_stack(sqlite_path: Path) -> None:
+    probe = textwrap.dedent(
+        """
+        import sys
+        from notes_cli.app import app
+        for argv in (["add", "hello"], ["list", "--limit", "10"]):
+            try:
+                app(argv)
+            except SystemExit as exit:
+                assert exit.code in (0, None), exit.code
+        heavy = ("fastapi", "uvicorn", "starlette", "alembic", "rich")
+        heavy = sorted(name for name in heavy if name in sys.modules)
+        print("loaded:", heavy)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    # The first run creates the store (Alembic); the second on a current store must not.
+    assert result.stdout.splitlines()[-1] in ("loaded: []", "loaded: ['alembic']")
+    again = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert again.stdout.splitlines()[-1] == "loaded: []"
+
+
+def test_default_store_is_created_in_the_user_data_dir(isolated_env: Path) -> None:
+    assert run("add", "first note").stdout == "1\n"
+    store = isolated_env / ".local" / "share" / "notes" / "notes.db"
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert run("path").stdout == f"{store}\n"
+    assert run("list").stdout.split("\t")[3] == "first note\n"
+
+
+def test_default_store_follows_home_when_xdg_is_unset(isolated_env: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    result = subprocess.run(
+        [NOTES, "add", "x"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert (isolated_env / ".local" / "share" / "notes" / "notes.db").is_file()
+
+
+def test_pipeline_from_git_log_style_input(sqlite_path: Path) -> None:
+    assert run("add", "--tag", "commits", input="Fix the bug\n\nLong body.\n").stdout == "1\n"
+    assert run("show", "1").stdout == "Fix the bug\n\nLong body.\n"
+
+
+def test_list_into_a_closed_pipe_is_quiet(sqlite_path: Path) -> None:
+    from notes_core import repository
+    from notes_core.engine import open_store
+    from notes_core.session import session_scope
+
+    store = open_store(str(sqlite_path))
+    with session_scope(store, write=True) as session:
+        repository.add_many(session, notes=[repository.NewNote(f"n{i}") for i in range(5000)])
+    store.close()
+    result = subprocess.run(
+        ["bash", "-c", f"{NOTES} list --format jsonl | head -c 1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout == "{"
+    assert result.stderr == ""
+
+
+def test_errors_never_show_a_traceback(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path), "list")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {tmp_path} is a directory, not a notes store\n"
+
+
+@pytest.fixture
+def fake_editor(tmp_path: Path) -> Path:
+    """An editor that appends a line, the way a person would."""
+    script = tmp_path / "fake-editor"
+    script.write_text('#!/bin/sh\nprintf "%s\\n" "added by editor" >> "$1"\n')
+    script.chmod(0o755)
+    return script
+
+
+def run_on_terminal(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `notes` with a pseudo-terminal as stdin, as from an interactive shell."""
+    controller, terminal = pty.openpty()
+    try:
+        return run(*args, env=env, stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+
+def test_edit_opens_the_editor_and_saves_the_change(sqlite_path: Path, fake_editor: Path) -> None:
+    run("add", "original line", "--tag", "keep")
+    result = run_on_terminal("edit", "1", env={"VISUAL": str(fake_editor), "EDITOR": "false"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert run("show", "1").stdout == "original line\nadded by editor\n"
+    assert '"tags":["keep"]' in run("show", "1", "--format", "json").stdout
+
+
+def test_edit_saves_nothing_when_the_editor_changes_nothing(sqlite_path: Path) -> None:
+    run("add", "untouched")
+    before = run("show", "1", "--format", "json").stdout
+    result = run_on_terminal("edit", "1", env={"EDITOR": "true"})
+    assert (result.returncode, result.stderr) == (0, "")
+    assert run("show", "1", "--format", "json").stdout == before
+
+
+def test_edit_keeps_the_note_when_the_editor_fails(sqlite_path: Path) -> None:
+    run("add", "safe")
+    result = run_on_terminal("edit", "1", env={"EDITOR": "false"})
+    assert result.returncode == 1
+    assert result.stderr == "Error: the editor 'false' exited with status 1; note left unchanged\n"
+    assert run("show", "1").stdout == "safe\n"
