@@ -11,7 +11,7 @@ from notes_core.engine import open_store
 from notes_core.session import session_scope
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Connection
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class CliState:
 
 
 @contextmanager
-def store_session(ctx: typer.Context, *, write: bool = False) -> Iterator["Session"]:
+def store_session(ctx: typer.Context, *, write: bool = False) -> Iterator["Connection"]:
     """Open the store named by `--db` / NOTES_DB / the default, and one transaction on it."""
     state: CliState = ctx.obj
     store = open_store(state.db)

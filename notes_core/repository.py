@@ -1,8 +1,8 @@
 """The only way in: add, get, list, update, delete and search notes.
 
-Every function takes the caller's session and keyword-only arguments, validates its input
-through notes_core.validation, and never commits: the caller's session_scope() is the
-transaction.
+Every function takes the caller's connection (from session_scope()) and keyword-only
+arguments, validates its input through notes_core.validation, and never commits: the
+caller's scope is the transaction.
 """
 
 import base64
@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
+    Row,
     Select,
     and_,
     column,
@@ -26,17 +28,21 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (
+    update as update_rows,
+)
 
 from notes_core import search_query
 from notes_core.errors import InvalidInput, NoteNotFound
-from notes_core.models import Note, Tag, note_tags, utc_now
+from notes_core.models import Note, note_tags, notes, utc_now
+from notes_core.models import tags as tags_table
 from notes_core.validation import check_limit, clean_tags, clean_text
 
 AnySelect = Select[*tuple[Any, ...]]
 START_MARK, END_MARK = "\ue000", "\ue001"  # private-use characters around matched words
 SNIPPET_TOKENS = 16
 BATCH_SIZE = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,6 @@ class SearchHit:
     highlights: list[tuple[int, int]]
 
 
-T = TypeVar("T")
-
-
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of results, and the opaque cursor for the next one (None at the end)."""
@@ -73,19 +76,18 @@ class Page(Generic[T]):
 # --- writing ---------------------------------------------------------------------------
 
 
-def add(session: Session, *, text: str | bytes, tags: Iterable[str] = ()) -> Note:
+def add(session: Connection, *, text: str | bytes, tags: Iterable[str] = ()) -> Note:
     """Add a note and return it. Raises InvalidNote."""
     clean = clean_text(text)
     names = clean_tags(tags)
     now = utc_now()
-    note = Note(text=clean, created_at=now, updated_at=now)
-    note.tag_objects = _tags_named(session, names)
-    session.add(note)
-    session.flush()
-    return note
+    values = {"text": clean, "created_at": now, "updated_at": now}
+    note_id = session.execute(insert(notes).values(values).returning(notes.c.id)).scalar_one()
+    _link_tags(session, {note_id: names})
+    return Note(id=note_id, text=clean, tags=names, created_at=now, updated_at=now)
 
 
-def add_many(session: Session, *, notes: Iterable[NewNote]) -> list[int]:
+def add_many(session: Connection, *, notes: Iterable[NewNote]) -> list[int]:
     """Insert many notes in the caller's transaction, in batches; return their ids in order.
 
     Everything is validated before its batch is written; raises InvalidNote, and the
@@ -103,23 +105,17 @@ def add_many(session: Session, *, notes: Iterable[NewNote]) -> list[int]:
     return ids
 
 
-def _insert_batch(session: Session, batch: list[tuple[str, list[str]]]) -> list[int]:
+def _insert_batch(session: Connection, batch: list[tuple[str, list[str]]]) -> list[int]:
     now = utc_now()
     rows = [{"text": text, "created_at": now, "updated_at": now} for text, _ in batch]
-    ids = list(session.scalars(insert(Note).returning(Note.id, sort_by_parameter_order=True), rows))
-    tag_ids = {tag.name: tag.id for tag in _tags_named(session, {t for _, ts in batch for t in ts})}
-    links = [
-        {"note_id": note_id, "tag_id": tag_ids[name]}
-        for note_id, (_, names) in zip(ids, batch, strict=True)
-        for name in names
-    ]
-    if links:
-        session.execute(insert(note_tags), links)
+    statement = insert(notes).returning(notes.c.id, sort_by_parameter_order=True)
+    ids = list(session.execute(statement, rows).scalars())
+    _link_tags(session, {note_id: names for note_id, (_, names) in zip(ids, batch, strict=True)})
     return ids
 
 
 def update(
-    session: Session,
+    session: Connection,
     *,
     note_id: int,
     text: str | bytes | None = None,
@@ -136,72 +132,107 @@ def update(
     replace = None if tags is None else clean_tags(tags)
     adding, removing = clean_tags(add_tags), clean_tags(remove_tags)
     note = _get(session, note_id, for_update=True)
-    names = set(note.tags if replace is None else replace)
-    names = (names | set(adding)) - set(removing)
+    names = sorted((set(note.tags if replace is None else replace) | set(adding)) - set(removing))
     changed = False
     if clean is not None and clean != note.text:
-        note.text = clean
-        changed = True
-    if sorted(names) != note.tags:
-        note.tag_objects = _tags_named(session, names)
-        changed = True
+        note.text, changed = clean, True
+    if names != note.tags:
+        session.execute(delete(note_tags).where(note_tags.c.note_id == note_id))
+        _link_tags(session, {note_id: names})
+        note.tags, changed = names, True
     if changed:
         note.updated_at = utc_now()
-        session.flush()
+        values = {"text": note.text, "updated_at": note.updated_at}
+        session.execute(update_rows(notes).where(notes.c.id == note_id).values(values))
     return note
 
 
-def delete_many(session: Session, *, note_ids: Iterable[int]) -> None:
+def delete_many(session: Connection, *, note_ids: Iterable[int]) -> None:
     """Delete notes, all or nothing. Raises NoteNotFound (naming every unknown id), and then
     deletes none."""
     wanted = sorted(set(note_ids))
-    query = select(Note.id).where(Note.id.in_(wanted))
-    if session.get_bind().dialect.name != "sqlite":
+    query = select(notes.c.id).where(notes.c.id.in_(wanted))
+    if session.dialect.name != "sqlite":
         query = query.with_for_update()
-    found = set(session.scalars(query))
+    found = set(session.execute(query).scalars())
     missing = [note_id for note_id in wanted if note_id not in found]
     if missing:
         raise NoteNotFound(missing, consequence="nothing was deleted")
-    session.execute(delete(Note).where(Note.id.in_(wanted)))
+    # note_tags rows go with them (ON DELETE CASCADE).
+    session.execute(delete(notes).where(notes.c.id.in_(wanted)))
 
 
-def _tags_named(session: Session, names: Iterable[str]) -> list[Tag]:
-    """The Tag rows for `names`, created as needed; safe against concurrent writers."""
-    wanted = sorted(set(names))
+def _link_tags(session: Connection, names_by_note: dict[int, list[str]]) -> None:
+    """Attach tags to notes, creating tags as needed; safe against concurrent writers."""
+    wanted = sorted({name for names in names_by_note.values() for name in names})
     if not wanted:
-        return []
+        return
     rows = [{"name": name} for name in wanted]
-    if session.get_bind().dialect.name == "sqlite":
+    if session.dialect.name == "sqlite":
         from sqlalchemy.dialects import sqlite
 
-        session.execute(sqlite.insert(Tag).values(rows).on_conflict_do_nothing())
+        session.execute(sqlite.insert(tags_table).values(rows).on_conflict_do_nothing())
     else:
         from sqlalchemy.dialects import postgresql
 
-        session.execute(postgresql.insert(Tag).values(rows).on_conflict_do_nothing())
-    return list(session.scalars(select(Tag).where(Tag.name.in_(wanted)).order_by(Tag.name)))
+        session.execute(postgresql.insert(tags_table).values(rows).on_conflict_do_nothing())
+    query = select(tags_table.c.name, tags_table.c.id).where(tags_table.c.name.in_(wanted))
+    tag_ids = {name: tag_id for name, tag_id in session.execute(query)}
+    links = [
+        {"note_id": note_id, "tag_id": tag_ids[name]}
+        for note_id, names in names_by_note.items()
+        for name in names
+    ]
+    session.execute(insert(note_tags), links)
 
 
 # --- reading ---------------------------------------------------------------------------
 
+NOTE_COLUMNS = (notes.c.id, notes.c.text, notes.c.created_at, notes.c.updated_at)
 
-def get(session: Session, *, note_id: int) -> Note:
+
+def get(session: Connection, *, note_id: int) -> Note:
     """Return one note. Raises NoteNotFound."""
     return _get(session, note_id)
 
 
-def _get(session: Session, note_id: int, *, for_update: bool = False) -> Note:
-    query = select(Note).where(Note.id == note_id).options(selectinload(Note.tag_objects))
-    if for_update and session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(of=Note)
-    note = session.scalars(query).one_or_none()
-    if note is None:
+def _get(session: Connection, note_id: int, *, for_update: bool = False) -> Note:
+    query = select(*NOTE_COLUMNS).where(notes.c.id == note_id)
+    if for_update and session.dialect.name != "sqlite":
+        query = query.with_for_update()
+    found = _notes_from_rows(session, session.execute(query).all())
+    if not found:
         raise NoteNotFound([note_id])
-    return note
+    return found[0]
+
+
+def _notes_from_rows(session: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[Note]:
+    """Notes for rows of NOTE_COLUMNS, in the same order, with their tags (one query)."""
+    if not rows:
+        return []
+    names: dict[int, list[str]] = {row.id: [] for row in rows}
+    query = (
+        select(note_tags.c.note_id, tags_table.c.name)
+        .join(tags_table, tags_table.c.id == note_tags.c.tag_id)
+        .where(note_tags.c.note_id.in_(names))
+        .order_by(tags_table.c.name)
+    )
+    for note_id, name in session.execute(query):
+        names[note_id].append(name)
+    return [
+        Note(
+            id=row.id,
+            text=row.text,
+            tags=names[row.id],
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+        for row in rows
+    ]
 
 
 def list_notes(
-    session: Session,
+    session: Connection,
     *,
     tags: Iterable[str] = (),
     limit: int | None = None,
@@ -214,19 +245,19 @@ def list_notes(
     Pages by id (keyset), so page 10,000 costs what page 1 does. Raises InvalidInput,
     InvalidNote (for a malformed tag).
     """
-    query = _filter_tags(select(Note), clean_tags(tags))
+    query = _filter_tags(select(*NOTE_COLUMNS), clean_tags(tags))
     if before_id is not None:
-        query = query.where(Note.id < before_id)
+        query = query.where(notes.c.id < before_id)
     if after_id is not None:
-        query = query.where(Note.id > after_id)
-    query = query.order_by(Note.id.desc() if newest_first else Note.id.asc())
+        query = query.where(notes.c.id > after_id)
+    query = query.order_by(notes.c.id.desc() if newest_first else notes.c.id.asc())
     if check_limit(limit) is not None:
         query = query.limit(limit)
-    return list(session.scalars(query.options(selectinload(Note.tag_objects))))
+    return _notes_from_rows(session, session.execute(query).all())
 
 
 def iter_notes(
-    session: Session,
+    session: Connection,
     *,
     tags: Iterable[str] = (),
     limit: int | None = None,
@@ -246,8 +277,6 @@ def iter_notes(
             after_id=cursor if not newest_first else None,
             newest_first=newest_first,
         )
-        # Forget the page once it has been handed out: the session must not grow.
-        session.expunge_all()
         yield from page
         if len(page) < size:
             return
@@ -257,22 +286,21 @@ def iter_notes(
 
 
 def list_page(
-    session: Session, *, tags: Iterable[str] = (), limit: int, cursor: str | None = None
+    session: Connection, *, tags: Iterable[str] = (), limit: int, cursor: str | None = None
 ) -> Page[Note]:
     """A page of notes newest first, and the cursor for the next. Raises InvalidInput."""
     before_id = _decode_cursor(cursor, "id") if cursor else None
-    notes = list_notes(session, tags=tags, limit=limit + 1, before_id=before_id)
-    more = len(notes) > limit
-    notes = notes[:limit]
-    return Page(notes, _encode_cursor("id", notes[-1].id) if more else None)
+    found = list_notes(session, tags=tags, limit=limit + 1, before_id=before_id)
+    more = len(found) > limit
+    found = found[:limit]
+    return Page(found, _encode_cursor("id", found[-1].id) if more else None)
 
 
 def _filter_tags(query: AnySelect, names: list[str]) -> AnySelect:
     for name in names:
+        tag_id = select(tags_table.c.id).where(tags_table.c.name == name).scalar_subquery()
         query = query.where(
-            exists()
-            .where(note_tags.c.note_id == Note.id)
-            .where(note_tags.c.tag_id == select(Tag.id).where(Tag.name == name).scalar_subquery())
+            exists().where(note_tags.c.note_id == notes.c.id).where(note_tags.c.tag_id == tag_id)
         )
     return query
 
@@ -281,7 +309,7 @@ def _filter_tags(query: AnySelect, names: list[str]) -> AnySelect:
 
 
 def search(
-    session: Session,
+    session: Connection,
     *,
     query: str,
     tags: Iterable[str] = (),
@@ -294,7 +322,7 @@ def search(
 
 
 def iter_search(
-    session: Session,
+    session: Connection,
     *,
     query: str,
     tags: Iterable[str] = (),
@@ -309,7 +337,7 @@ def iter_search(
         raise InvalidInput(f"offset must not be negative, not {offset}")
     if parsed.is_empty:
         return
-    if session.get_bind().dialect.name == "sqlite":
+    if session.dialect.name == "sqlite":
         statement = _sqlite_search(parsed)
     else:
         statement = _postgres_search(parsed)
@@ -318,16 +346,13 @@ def iter_search(
         statement = statement.limit(limit)
     rows = session.execute(statement.execution_options(yield_per=BATCH_SIZE))
     for batch in rows.partitions():
-        notes = _notes_by_id(session, [row.id for row in batch])
-        for row in batch:
-            note = notes[row.id]
+        for row, note in zip(batch, _notes_from_rows(session, batch), strict=True):
             snippet, highlights = _unmark(row.snippet) if row.snippet else (_lead(note.text), [])
             yield SearchHit(note, snippet, highlights)
-        session.expunge_all()
 
 
 def search_page(
-    session: Session,
+    session: Connection,
     *,
     query: str,
     tags: Iterable[str] = (),
@@ -350,16 +375,16 @@ def _sqlite_search(parsed: search_query.SearchQuery) -> AnySelect:
     if match is None:
         excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
         return (
-            select(Note.id, literal_column("NULL").label("snippet"))
-            .where(Note.id.not_in(excluded))
-            .order_by(Note.id.desc())
+            select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
+            .where(notes.c.id.not_in(excluded))
+            .order_by(notes.c.id.desc())
         )
     snippet = func.snippet(fts_row, 0, START_MARK, END_MARK, "…", SNIPPET_TOKENS)
     return (
-        select(Note.id, snippet.label("snippet"))
-        .select_from(fts.join(Note.__table__, Note.id == fts.c.rowid))
+        select(*NOTE_COLUMNS, snippet.label("snippet"))
+        .select_from(fts.join(notes, notes.c.id == fts.c.rowid))
         .where(fts_row.op("MATCH")(match))
-        .order_by(fts.c.rank, Note.id.desc())
+        .order_by(fts.c.rank, notes.c.id.desc())
     )
 
 
@@ -374,23 +399,21 @@ def _postgres_search(parsed: search_query.SearchQuery) -> AnySelect:
     excluded = [not_(vector.op("@@")(tsquery(term))) for term in parsed.excluded]
     if not parsed.required:
         return (
-            select(Note.id, literal_column("NULL").label("snippet"))
+            select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
             .where(and_(*excluded))
-            .order_by(Note.id.desc())
+            .order_by(notes.c.id.desc())
         )
     groups = [reduce(func.tsquery_or, map(tsquery, group)) for group in parsed.required]
     wanted = reduce(func.tsquery_and, groups)
     options = f"StartSel={START_MARK}, StopSel={END_MARK}, MaxWords=20, MinWords=8"
     return (
-        select(Note.id, func.ts_headline("simple", Note.text, wanted, options).label("snippet"))
+        select(
+            *NOTE_COLUMNS,
+            func.ts_headline("simple", notes.c.text, wanted, options).label("snippet"),
+        )
         .where(vector.op("@@")(wanted), *excluded)
-        .order_by(func.ts_rank(vector, wanted).desc(), Note.id.desc())
+        .order_by(func.ts_rank(vector, wanted).desc(), notes.c.id.desc())
     )
-
-
-def _notes_by_id(session: Session, ids: list[int]) -> dict[int, Note]:
-    query = select(Note).where(Note.id.in_(ids)).options(selectinload(Note.tag_objects))
-    return {note.id: note for note in session.scalars(query)}
 
 
 def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:

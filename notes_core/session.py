@@ -3,31 +3,24 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from notes_core.engine import Store, is_store_failure, store_error
 
 
 @contextmanager
-def session_scope(store: Store, *, write: bool = False) -> Iterator[Session]:
-    """Yield a session in one transaction; commit on success, roll back on any error.
+def session_scope(store: Store, *, write: bool = False) -> Iterator[Connection]:
+    """Yield a connection in one transaction; commit on success, roll back on any error.
 
-    Write scopes take the write lock at BEGIN on SQLite. Database failures (locked,
+    Write scopes take the write lock at BEGIN on SQLite. Database failures (busy,
     read-only, disk full, server gone) surface as StoreError.
     """
-    bind = store.write_engine if write else store.engine
-    session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+    engine = store.write_engine if write else store.engine
     try:
-        yield session
-        session.commit()
+        with engine.begin() as connection:
+            yield connection
     except DBAPIError as exc:
-        session.rollback()
         if not is_store_failure(exc):
             raise  # a constraint or SQL error is a bug: let it fail loudly
         raise store_error(exc, store, action="write to" if write else "read") from None
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

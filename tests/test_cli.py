@@ -25,6 +25,8 @@ def stored(target: str) -> list[tuple[int, str, list[str]]]:
 
 def notes(runner: CliRunner, *args: str, input: str | bytes | None = None) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args), input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a bug, not a user error: fail loudly
     return result.exit_code, result.stdout, result.stderr
 
 

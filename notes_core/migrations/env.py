@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from notes_core.models import Base
+from notes_core.models import metadata
 
 config = context.config
 connection = config.attributes["connection"]
@@ -15,7 +15,7 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     transactional_ddl=True,
     include_name=include_name,
