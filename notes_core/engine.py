@@ -52,6 +52,16 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """Check that the store answers a query. Raises StoreError."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1").scalar()
+        except DBAPIError as exc:
+            if not is_store_failure(exc):
+                raise
+            raise store_error(exc, self, action="read") from None
+
 
 def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
     """Open the store at `target` (or NOTES_DB, or the default), creating or upgrading it.

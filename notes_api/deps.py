@@ -1,0 +1,38 @@
+"""Dependencies shared by the routes: the open store, and the bearer-token check."""
+
+import hashlib
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from notes_core.engine import Store
+
+bearer = HTTPBearer(auto_error=False, description="Required when the server has a token.")
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """401 unless the request carries the server's token (when it has one)."""
+    expected: bytes | None = request.app.state.token_digest
+    if expected is None:
+        return
+    given = credentials.credentials if credentials else ""
+    # Compare digests in constant time: neither content nor length leaks through timing.
+    if not secrets.compare_digest(hashlib.sha256(given.encode()).digest(), expected):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+StoreDep = Annotated[Store, Depends(get_store)]

@@ -1,0 +1,77 @@
+"""The REST API: /api/v1/notes."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from notes_api.deps import StoreDep
+from notes_core import repository
+from notes_core.schemas import (
+    NoteCreate,
+    NoteHit,
+    NoteHitsPublic,
+    NotePublic,
+    NotesPublic,
+    NoteUpdate,
+)
+from notes_core.session import session_scope
+
+router = APIRouter(prefix="/api/v1/notes", tags=["notes"])
+
+NoteIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The note's id.")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No note with that id."}}
+
+
+@router.post("", status_code=201, response_model=NotePublic)
+def create_note(body: NoteCreate, store: StoreDep, response: Response) -> NotePublic:
+    """Add a note. The answer is the stored note; `Location` names its URL."""
+    with session_scope(store, write=True) as session:
+        note = repository.add(session, text=body.text, tags=body.tags)
+    response.headers["Location"] = f"/api/v1/notes/{note.id}"
+    return NotePublic.of(note)
+
+
+@router.get("", response_model=NotesPublic | NoteHitsPublic)
+def list_notes(
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Notes per page.")] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
+    tag: Annotated[list[str], Query(description="Only notes with all these tags.")] = [],  # noqa: B006
+    q: Annotated[
+        str | None,
+        Query(description="Full-text search; best match first. Same language as the CLI."),
+    ] = None,
+) -> NotesPublic | NoteHitsPublic:
+    """Notes newest first, a page at a time; with `q`, the notes matching it, best first,
+    each with a `snippet` around the match."""
+    with session_scope(store) as session:
+        if q is not None:
+            hits = repository.search_page(session, query=q, tags=tag, limit=limit, cursor=cursor)
+            return NoteHitsPublic(
+                items=[NoteHit.of_hit(hit) for hit in hits.items], next_cursor=hits.next_cursor
+            )
+        page = repository.list_page(session, tags=tag, limit=limit, cursor=cursor)
+    return NotesPublic(items=[NotePublic.of(n) for n in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{note_id}", response_model=NotePublic, responses=NOT_FOUND)
+def get_note(note_id: NoteIdPath, store: StoreDep) -> NotePublic:
+    """One note."""
+    with session_scope(store) as session:
+        return NotePublic.of(repository.get(session, note_id=note_id))
+
+
+@router.patch("/{note_id}", response_model=NotePublic, responses=NOT_FOUND)
+def update_note(note_id: NoteIdPath, body: NoteUpdate, store: StoreDep) -> NotePublic:
+    """Change a note's text and/or tags (`tags` replaces them all); fields left out stay."""
+    with session_scope(store, write=True) as session:
+        note = repository.update(session, note_id=note_id, text=body.text, tags=body.tags)
+    return NotePublic.of(note)
+
+
+@router.delete("/{note_id}", status_code=204, responses=NOT_FOUND)
+def delete_note(note_id: NoteIdPath, store: StoreDep) -> Response:
+    """Delete a note."""
+    with session_scope(store, write=True) as session:
+        repository.delete_many(session, note_ids=[note_id])
+    return Response(status_code=204)
