@@ -296,11 +296,13 @@ def list_page(
     return Page(found, _encode_cursor("id", found[-1].id) if more else None)
 
 
-def _filter_tags(query: AnySelect, names: list[str]) -> AnySelect:
+def _filter_tags(
+    query: AnySelect, names: list[str], note_id: ColumnElement[Any] = notes.c.id
+) -> AnySelect:
     for name in names:
         tag_id = select(tags_table.c.id).where(tags_table.c.name == name).scalar_subquery()
         query = query.where(
-            exists().where(note_tags.c.note_id == notes.c.id).where(note_tags.c.tag_id == tag_id)
+            exists().where(note_tags.c.note_id == note_id).where(note_tags.c.tag_id == tag_id)
         )
     return query
 
@@ -338,12 +340,9 @@ def iter_search(
     if parsed.is_empty:
         return
     if session.dialect.name == "sqlite":
-        statement = _sqlite_search(parsed)
+        statement = _sqlite_search(parsed, names, limit, offset)
     else:
-        statement = _postgres_search(parsed)
-    statement = _filter_tags(statement, names).offset(offset)
-    if limit is not None:
-        statement = statement.limit(limit)
+        statement = _filter_tags(_postgres_search(parsed), names).limit(limit).offset(offset)
     rows = session.execute(statement.execution_options(yield_per=BATCH_SIZE))
     for batch in rows.partitions():
         for row, note in zip(batch, _notes_from_rows(session, batch), strict=True):
@@ -366,24 +365,27 @@ def search_page(
     return Page(hits[:limit], _encode_cursor("offset", offset + limit) if more else None)
 
 
-def _sqlite_search(parsed: search_query.SearchQuery) -> AnySelect:
+def _sqlite_search(
+    parsed: search_query.SearchQuery, names: list[str], limit: int | None, offset: int
+) -> AnySelect:
     fts = table("notes_fts", column("rowid"), column("rank"))
-    fts_row: ColumnElement[Any] = literal_column(
-        "notes_fts"
-    )  # FTS5 functions take the table as an argument
+    fts_row: ColumnElement[Any] = literal_column("notes_fts")  # FTS5 functions take the table
     match = parsed.fts5()
     if match is None:
         excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
-        return (
-            select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
-            .where(notes.c.id.not_in(excluded))
-            .order_by(notes.c.id.desc())
-        )
+        query = select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
+        query = query.where(notes.c.id.not_in(excluded)).order_by(notes.c.id.desc())
+        return _filter_tags(query, names).limit(limit).offset(offset)
+    matches = fts_row.op("MATCH")(match)
+    # Two steps: rank the matches on the index alone, then fetch the text and build
+    # snippets for the page only (SQLite would otherwise compute both for every match).
+    best = _filter_tags(select(fts.c.rowid).where(matches), names, fts.c.rowid)
+    best = best.order_by(fts.c.rank, fts.c.rowid.desc()).limit(limit).offset(offset)
     snippet = func.snippet(fts_row, 0, START_MARK, END_MARK, "…", SNIPPET_TOKENS)
     return (
         select(*NOTE_COLUMNS, snippet.label("snippet"))
         .select_from(fts.join(notes, notes.c.id == fts.c.rowid))
-        .where(fts_row.op("MATCH")(match))
+        .where(matches, fts.c.rowid.in_(best))
         .order_by(fts.c.rank, notes.c.id.desc())
     )
 

@@ -69,6 +69,9 @@ def _term(raw: str, *, prefix: bool = False) -> Term | None:
 
 def parse(query: str) -> SearchQuery:
     """Parse user input into a SearchQuery; never raises."""
+    # Neither engine accepts NUL or undecodable text (lone surrogates from a non-UTF-8
+    # argv): such characters only ever separate words.
+    query = query.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
     items: list[tuple[bool, Term] | None] = []  # (negated, term); None for a bare OR
     for match in _TOKEN.finditer(query):
         negated, phrase, phrase_star, bare = match.groups()

@@ -232,3 +232,47 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert command.help and "Example:" in command.help, name
         assert notes(runner, name, "--help")[0] == 0
+
+
+@pytest.fixture
+def searchable(runner: CliRunner, notes_db: str) -> str:
+    notes(runner, "add", "deploy the api on friday", "--tag", "ops")
+    notes(runner, "add", "deploy the docs", "--tag", "docs")
+    notes(runner, "add", "lunch with the team")
+    return notes_db
+
+
+def test_search_plain_has_the_snippet_as_a_fifth_field(runner: CliRunner, searchable: str) -> None:
+    code, out, _ = notes(runner, "search", "deploy", "api")
+    assert code == 0
+    (row,) = [line.split("\t") for line in out.splitlines()]
+    assert len(row) == 5
+    assert (row[0], row[2], row[3]) == ("1", "ops", "deploy the api on friday")
+    assert row[4] == "deploy the api on friday"  # the snippet: all of a short note
+
+
+def test_search_json_and_tags_and_exclusion(runner: CliRunner, searchable: str) -> None:
+    hits = json.loads(notes(runner, "search", "deploy", "--json")[1])
+    assert sorted(hit["id"] for hit in hits) == [1, 2]
+    assert {"snippet", "highlights"} <= set(hits[0])
+    assert notes(runner, "search", "deploy", "--tag", "docs", "-f", "ids")[1] == "2\n"
+    assert notes(runner, "search", "-f", "ids", "--", "-deploy")[1] == "3\n"
+    assert notes(runner, "search", "deploy -docs", "-f", "ids")[1] == "1\n"
+    assert notes(runner, "search", '"the api"', "-f", "ids")[1] == "1\n"
+    assert notes(runner, "search", "nothing", "-f", "json")[1] == "[]\n"
+    assert notes(runner, "search", "deploy", "--limit", "1", "-f", "ids")[0] == 0
+
+
+def test_search_never_errors_on_odd_queries(runner: CliRunner, searchable: str) -> None:
+    for query in ['"', "NEAR(", "AND", "c++", "')", "*", "--"]:
+        assert notes(runner, "search", "-f", "ids", "--", query)[0] == 0, query
+
+
+def test_search_table_highlights_the_matched_words(
+    runner: CliRunner, searchable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    out = notes(runner, "search", "friday", "--format", "table")[1]
+    assert "\x1b[1;33mfriday\x1b[0m" in out
+    assert "No matches." in notes(runner, "search", "zzz", "--format", "table")[1]
