@@ -163,7 +163,13 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
 def store_error(exc: DBAPIError, store: Store, *, action: str) -> StoreError:
     """Describe a database failure in one line, without SQL or parameters."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-    if exc.connection_invalidated or ("connect" in reason.lower() and not store.is_sqlite):
+    reason = reason.removeprefix("connection failed: ")
+    if not store.is_sqlite and "does not exist" in reason and "database" in reason:
+        return StoreUnavailable(
+            f"cannot open the store at {store.location}: {reason}; "
+            f"create it first (createdb {store.url.database})"
+        )
+    if not store.is_sqlite and ("connect" in reason.lower() or exc.connection_invalidated):
         return StoreUnavailable(
             f"cannot reach the store at {store.location}: {reason}; is the server running?"
         )

@@ -340,11 +340,11 @@ def iter_search(
     if parsed.is_empty:
         return
     if session.dialect.name == "sqlite":
-        statement = _sqlite_search(parsed, names, limit, offset)
+        batches = _sqlite_search(session, parsed, names, limit, offset)
     else:
         statement = _filter_tags(_postgres_search(parsed), names).limit(limit).offset(offset)
-    rows = session.execute(statement.execution_options(yield_per=BATCH_SIZE))
-    for batch in rows.partitions():
+        batches = session.execute(statement.execution_options(yield_per=BATCH_SIZE)).partitions()
+    for batch in batches:
         for row, note in zip(batch, _notes_from_rows(session, batch), strict=True):
             snippet, highlights = _unmark(row.snippet) if row.snippet else (_lead(note.text), [])
             yield SearchHit(note, snippet, highlights)
@@ -366,8 +366,13 @@ def search_page(
 
 
 def _sqlite_search(
-    parsed: search_query.SearchQuery, names: list[str], limit: int | None, offset: int
-) -> AnySelect:
+    session: Connection,
+    parsed: search_query.SearchQuery,
+    names: list[str],
+    limit: int | None,
+    offset: int,
+) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
+    """Batches of NOTE_COLUMNS + snippet rows, best match first."""
     fts = table("notes_fts", column("rowid"), column("rank"))
     fts_row: ColumnElement[Any] = literal_column("notes_fts")  # FTS5 functions take the table
     match = parsed.fts5()
@@ -375,19 +380,24 @@ def _sqlite_search(
         excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
         query = select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
         query = query.where(notes.c.id.not_in(excluded)).order_by(notes.c.id.desc())
-        return _filter_tags(query, names).limit(limit).offset(offset)
+        query = _filter_tags(query, names).limit(limit).offset(offset)
+        yield from session.execute(query.execution_options(yield_per=BATCH_SIZE)).partitions()
+        return
     matches = fts_row.op("MATCH")(match)
-    # Two steps: rank the matches on the index alone, then fetch the text and build
-    # snippets for the page only (SQLite would otherwise compute both for every match).
+    # Two steps: rank the matches on the index alone, then read the text and build the
+    # snippets of each batch only (in one query SQLite computes both for every match).
     best = _filter_tags(select(fts.c.rowid).where(matches), names, fts.c.rowid)
     best = best.order_by(fts.c.rank, fts.c.rowid.desc()).limit(limit).offset(offset)
     snippet = func.snippet(fts_row, 0, START_MARK, END_MARK, "…", SNIPPET_TOKENS)
-    return (
-        select(*NOTE_COLUMNS, snippet.label("snippet"))
-        .select_from(fts.join(notes, notes.c.id == fts.c.rowid))
-        .where(matches, fts.c.rowid.in_(best))
-        .order_by(fts.c.rank, notes.c.id.desc())
+    page = select(*NOTE_COLUMNS, snippet.label("snippet")).select_from(
+        fts.join(notes, notes.c.id == fts.c.rowid)
     )
+    ranked = session.execute(best.execution_options(yield_per=BATCH_SIZE))
+    for batch in ranked.partitions():
+        ids = [row.rowid for row in batch]
+        # A literal id list: SQLite looks each one up, where a subquery would rescan.
+        found = {row.id: row for row in session.execute(page.where(matches, fts.c.rowid.in_(ids)))}
+        yield [found[note_id] for note_id in ids]
 
 
 def _postgres_search(parsed: search_query.SearchQuery) -> AnySelect:

@@ -201,3 +201,23 @@ def test_operator_soup_never_raises(searchable: Store, query: str) -> None:
 @pytest.mark.parametrize("query", ["fox\x00", "\x00", "fox \udcff", "\udcff\udcfe"])
 def test_nul_and_undecodable_characters_separate_words(corpus: Store, query: str) -> None:
     assert found(corpus, query) == ([7, 5] if "fox" in query else [])
+
+
+def test_search_streams_past_a_batch_in_rank_order(store: Store) -> None:
+    count = repository.BATCH_SIZE + 20
+    with session_scope(store, write=True) as session:
+        repository.add_many(
+            session,
+            notes=(
+                # Every 10th note says "ember" three times: those rank first.
+                repository.NewNote("ember " * (3 if i % 10 == 0 else 1) + f"log {i}")
+                for i in range(count)
+            ),
+        )
+    with session_scope(store) as session:
+        hits = list(repository.iter_search(session, query="ember"))
+    ids = [hit.note.id for hit in hits]
+    assert sorted(ids) == list(range(1, count + 1))
+    strong = [i for i in range(1, count + 1) if (i - 1) % 10 == 0]
+    assert ids[: len(strong)] == sorted(strong, reverse=True)
+    assert all("ember" in hit.snippet for hit in hits)
