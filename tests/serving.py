@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -57,8 +58,13 @@ class Server:
 
     def start(self) -> "Server":
         command = [NOTES, "--db", self.db, "serve", "--port", str(self.port), *self.args]
+        # Its own process group, so that stopping it reaches every worker too.
         self.process = subprocess.Popen(
-            command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            command,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -75,13 +81,14 @@ class Server:
     def stop(self) -> str:
         """Stop gracefully (SIGTERM); returns what the server wrote on stderr."""
         assert self.process is not None
-        self.process.terminate()
+        os.killpg(self.process.pid, signal.SIGTERM)
         _, err = self.process.communicate(timeout=30)
         return err.decode()
 
     def kill(self) -> None:
+        """SIGKILL the server and all its workers at once, as a crash would."""
         assert self.process is not None
-        self.process.kill()
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.communicate(timeout=30)
 
     def __enter__(self) -> "Server":
