@@ -10,16 +10,16 @@ from starlette.concurrency import run_in_threadpool
 
 from notes_api.body_limit import BodyLimitMiddleware
 from notes_api.deps import require_token
-from notes_api.errors import install_error_handlers
+from notes_api.errors import InvalidRequest, error_response, install_error_handlers
 from notes_api.routes import health, notes, seed
 from notes_api.settings import Settings
 from notes_core import __version__
 from notes_core.engine import open_store
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or wrong bearer token (when the server has one)."},
-    422: {"description": "Invalid input: the body, a parameter or a note rule."},
-    413: {"description": "Request body over the server's limit."},
+    401: error_response("Missing or wrong bearer token (when the server has one)."),
+    413: error_response("Request body over the server's limit."),
+    422: error_response("Invalid input: the body, a parameter or a note rule.", InvalidRequest),
 }
 
 

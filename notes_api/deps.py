@@ -12,12 +12,16 @@ from notes_core.engine import Store
 bearer = HTTPBearer(auto_error=False, description="Required when the server has a token.")
 
 
-def get_store(request: Request) -> Store:
+# Both are `async def` on purpose: they never block, and FastAPI runs a plain `def`
+# dependency in the thread pool, a hand-off that cost more than the query itself.
+
+
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def require_token(
+async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import ArgumentError
 from notes_core.errors import StoreError
 
 ENV_VAR = "NOTES_DB"
+SECRET_QUERY_KEYS = ("password", "sslpassword")
 
 
 def default_db_path() -> Path:
@@ -44,6 +45,12 @@ def resolve_url(target: str | None = None) -> URL:
         )
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise StoreError("a SQLite store needs a file path, e.g. sqlite:///path/to/notes.db")
+    if url.get_backend_name() == "sqlite" and url.query:
+        # The driver would ignore some (with a warning), fail on others, and with uri=true
+        # create a second, world-readable file named after the query.
+        raise StoreError(
+            "a SQLite store URL takes no options after '?': use sqlite:///path/to/notes.db"
+        )
     return url
 
 
@@ -51,4 +58,9 @@ def describe(url: URL) -> str:
     """The store's location for people: a file path, or the URL with its password masked."""
     if url.get_backend_name() == "sqlite":
         return str(url.database)
-    return url.render_as_string(hide_password=True)
+    # libpq also takes a password as a query option: mask those too.
+    hidden = [key for key in url.query if key in SECRET_QUERY_KEYS]
+    shown = url.difference_update_query(hidden).render_as_string(hide_password=True)
+    if hidden:
+        shown += ("&" if "?" in shown else "?") + "&".join(f"{key}=***" for key in hidden)
+    return shown

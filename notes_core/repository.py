@@ -42,6 +42,7 @@ AnySelect = Select[*tuple[Any, ...]]
 START_MARK, END_MARK = "\ue000", "\ue001"  # private-use characters around matched words
 SNIPPET_TOKENS = 16
 BATCH_SIZE = 500
+MAX_EXISTS_TAGS = 32  # tag filters longer than this use one grouped subquery
 T = TypeVar("T")
 
 
@@ -223,7 +224,7 @@ def _notes_from_rows(session: Connection, rows: Sequence[Row[*tuple[Any, ...]]])
         Note(
             id=row.id,
             text=row.text,
-            tags=names[row.id],
+            tags=sorted(names[row.id]),  # in Python: the same order whatever the collation
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
@@ -299,6 +300,18 @@ def list_page(
 def _filter_tags(
     query: AnySelect, names: list[str], note_id: ColumnElement[Any] = notes.c.id
 ) -> AnySelect:
+    if len(names) > MAX_EXISTS_TAGS:
+        # One EXISTS per tag is cheapest (a page stops early), but a long chain of them
+        # outgrows SQLite's expression depth (1000) and PostgreSQL's stack: check a long
+        # list in one grouped subquery instead.
+        tagged = (
+            select(note_tags.c.note_id)
+            .join(tags_table, tags_table.c.id == note_tags.c.tag_id)
+            .where(tags_table.c.name.in_(names))
+            .group_by(note_tags.c.note_id)
+            .having(func.count() == len(names))
+        )
+        return query.where(note_id.in_(tagged))
     for name in names:
         tag_id = select(tags_table.c.id).where(tags_table.c.name == name).scalar_subquery()
         query = query.where(
@@ -406,7 +419,7 @@ def _postgres_search(parsed: search_query.SearchQuery) -> AnySelect:
     def tsquery(term: search_query.Term) -> ColumnElement[Any]:
         if term.prefix:
             return func.to_tsquery("simple", term.prefix_tsquery())
-        return func.phraseto_tsquery("simple", term.raw)
+        return func.phraseto_tsquery("simple", term.phrase())
 
     excluded = [not_(vector.op("@@")(tsquery(term))) for term in parsed.excluded]
     if not parsed.required:

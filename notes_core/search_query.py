@@ -20,13 +20,16 @@ class Term:
     """A word or phrase, as the words it contains."""
 
     words: tuple[str, ...]
-    raw: str = ""  # as typed, lower-cased: PostgreSQL's parser tokenises it like the notes
     prefix: bool = False
 
     def fts5(self) -> str:
         # Quoted, so FTS5 never reads an operator or a column filter from user input.
         phrase = '"' + " ".join(self.words) + '"'
         return phrase + " *" if self.prefix else phrase
+
+    def phrase(self) -> str:
+        """The words, space-separated: what phraseto_tsquery() reads as this term."""
+        return " ".join(self.words)
 
     def prefix_tsquery(self) -> str:
         """A to_tsquery() text for a prefix term. Words are letters and digits only, so
@@ -62,9 +65,8 @@ class SearchQuery:
 
 
 def _term(raw: str, *, prefix: bool = False) -> Term | None:
-    raw = raw.lower().rstrip("*") if prefix else raw.lower()
-    words = tuple(_WORD.findall(raw))
-    return Term(words, raw=raw, prefix=prefix) if words else None
+    words = tuple(_WORD.findall(raw.lower()))
+    return Term(words, prefix=prefix) if words else None
 
 
 def parse(query: str) -> SearchQuery:
@@ -98,7 +100,7 @@ def parse(query: str) -> SearchQuery:
         if item is None:
             joined = positive(index - 1) and positive(index + 1)
             if not joined:  # a stray OR is just the word "or"
-                parsed.required.append([Term(("or",), raw="or")])
+                parsed.required.append([Term(("or",))])
             continue
         negated, term = item
         if negated:

@@ -1,7 +1,7 @@
 """Sessions come from here: one scope is one transaction, committed or rolled back."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -17,8 +17,9 @@ def session_scope(store: Store, *, write: bool = False) -> Iterator[Connection]:
     read-only, disk full, server gone) surface as StoreError.
     """
     engine = store.write_engine if write else store.engine
+    queue = store.write_lock if write and store.is_sqlite else nullcontext()
     try:
-        with engine.begin() as connection:
+        with queue, engine.begin() as connection:
             yield connection
     except DBAPIError as exc:
         if not is_store_failure(exc):

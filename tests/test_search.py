@@ -221,3 +221,16 @@ def test_search_streams_past_a_batch_in_rank_order(store: Store) -> None:
     strong = [i for i in range(1, count + 1) if (i - 1) % 10 == 0]
     assert ids[: len(strong)] == sorted(strong, reverse=True)
     assert all("ember" in hit.snippet for hit in hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("setup", [1]), ("docs", [1]), ("apple", [2]), ("fig", [2]), ("bob", [3]), ("example", [3])],
+)
+def test_paths_hosts_and_addresses_are_words_on_both_engines(
+    store: Store, query: str, expected: list[int]
+) -> None:
+    with session_scope(store, write=True) as session:
+        for text in ("see docs/setup now", "apple.fig", "mail bob@example.com"):
+            repository.add(session, text=text)
+    assert found(store, query) == expected

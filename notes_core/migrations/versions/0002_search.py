@@ -37,9 +37,12 @@ SQLITE_UP = [
     "INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')",
 ]
 
+# Anything but letters and digits separates words, as in SQLite's unicode61 tokenizer:
+# PostgreSQL's own parser would keep `docs/setup`, `example.com` or `20.04` as one word.
 POSTGRES_UP = [
     f"""ALTER TABLE notes ADD COLUMN search_vector tsvector GENERATED ALWAYS AS
-        (to_tsvector('simple', left(text, {POSTGRES_INDEXED_CHARS}))) STORED""",
+        (to_tsvector('simple', regexp_replace(
+            left(text, {POSTGRES_INDEXED_CHARS}), '[^[:alnum:]]+', ' ', 'g'))) STORED""",
     "CREATE INDEX ix_notes_search_vector ON notes USING gin (search_vector)",
 ]
 
