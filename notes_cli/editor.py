@@ -7,12 +7,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import typer
+from notes_core.errors import NotesError
 
 
-def fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(1)
+class EditorError(NotesError):
+    """The editor could not be used; the note is left as it was."""
 
 
 def edit_text(text: str) -> str | None:
@@ -22,9 +21,13 @@ def edit_text(text: str) -> str | None:
     """
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
-        raise fail("set $VISUAL or $EDITOR to edit a note, or pass the new TEXT ('-' reads stdin)")
+        raise EditorError(
+            "set $VISUAL or $EDITOR to edit a note, or pass the new TEXT ('-' reads stdin)"
+        )
     if not sys.stdin.isatty():
-        raise fail("stdin is not a terminal, so no editor can run; pass TEXT or '-' to read stdin")
+        raise EditorError(
+            "stdin is not a terminal, so no editor can run; pass TEXT or '-' to read stdin"
+        )
     # Editors end files with a newline; take it back off if the note had none.
     trailing = "" if text.endswith("\n") else "\n"
     with tempfile.TemporaryDirectory(prefix="notes-") as folder:
@@ -33,13 +36,15 @@ def edit_text(text: str) -> str | None:
         try:
             status = subprocess.call([*shlex.split(editor), str(path)])
         except OSError as exc:
-            raise fail(f"cannot run the editor {editor!r}: {exc.strerror}") from None
+            raise EditorError(f"cannot run the editor {editor!r}: {exc.strerror}") from None
         if status != 0:
-            raise fail(f"the editor {editor!r} exited with status {status}; note left unchanged")
+            raise EditorError(
+                f"the editor {editor!r} exited with status {status}; note left unchanged"
+            )
         try:
             edited = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            raise fail("the edited text is not valid UTF-8; note left unchanged") from None
+            raise EditorError("the edited text is not valid UTF-8; note left unchanged") from None
     if trailing and edited.endswith("\n"):
         edited = edited[:-1]
     return None if edited == text else edited

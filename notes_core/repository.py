@@ -152,9 +152,8 @@ def delete_many(session: Connection, *, note_ids: Iterable[int]) -> None:
     """Delete notes, all or nothing. Raises NoteNotFound (naming every unknown id), and then
     deletes none."""
     wanted = sorted(set(note_ids))
-    query = select(notes.c.id).where(notes.c.id.in_(wanted))
-    if session.dialect.name != "sqlite":
-        query = query.with_for_update()
+    # FOR UPDATE on PostgreSQL; SQLite renders nothing (BEGIN IMMEDIATE holds the lock).
+    query = select(notes.c.id).where(notes.c.id.in_(wanted)).with_for_update()
     found = set(session.execute(query).scalars())
     missing = [note_id for note_id in wanted if note_id not in found]
     if missing:
@@ -199,7 +198,7 @@ def get(session: Connection, *, note_id: int) -> Note:
 
 def _get(session: Connection, note_id: int, *, for_update: bool = False) -> Note:
     query = select(*NOTE_COLUMNS).where(notes.c.id == note_id)
-    if for_update and session.dialect.name != "sqlite":
+    if for_update:
         query = query.with_for_update()
     found = _notes_from_rows(session, session.execute(query).all())
     if not found:
@@ -216,7 +215,6 @@ def _notes_from_rows(session: Connection, rows: Sequence[Row[*tuple[Any, ...]]])
         select(note_tags.c.note_id, tags_table.c.name)
         .join(tags_table, tags_table.c.id == note_tags.c.tag_id)
         .where(note_tags.c.note_id.in_(names))
-        .order_by(tags_table.c.name)
     )
     for note_id, name in session.execute(query):
         names[note_id].append(name)
