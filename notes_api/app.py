@@ -5,12 +5,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from notes_api.admission import Admission, store_turn
 from notes_api.body_limit import BodyLimitMiddleware
 from notes_api.deps import require_token
-from notes_api.errors import InvalidRequest, error_response, install_error_handlers
+from notes_api.errors import BUSY_RESPONSE, InvalidRequest, error_response, install_error_handlers
+from notes_api.head import HeadMiddleware
+from notes_api.hosts import HostCheckMiddleware
+from notes_api.internal_errors import InternalErrorMiddleware
 from notes_api.routes import health, notes, seed
 from notes_api.settings import Settings
 from notes_core import __version__
@@ -20,6 +25,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_response("Missing or wrong bearer token (when the server has one)."),
     413: error_response("Request body over the server's limit."),
     422: error_response("Invalid input: the body, a parameter or a note rule.", InvalidRequest),
+    503: BUSY_RESPONSE,
 }
 
 
@@ -31,6 +37,9 @@ def create_app(settings: Settings) -> FastAPI:
         # Opened here, after any worker fork: pooled connections never cross a fork.
         store = await run_in_threadpool(open_store, settings.db, pool_size=settings.pool_size)
         app.state.store = store
+        # Made here, inside the event loop that will use them.
+        app.state.admission = Admission(limit=settings.pool_size, wait=settings.queue_wait)
+        app.state.health_threads = anyio.CapacityLimiter(2)
         try:
             yield
         finally:
@@ -41,13 +50,21 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Notes over HTTP, on the same store as the `notes` command.",
         lifespan=lifespan,
+        # `/api/v1/notes/` would redirect to a URL built from the request's Host header.
+        redirect_slashes=False,
     )
+    # Added innermost first: a request meets the Host check, then HEAD, then the
+    # catch-all for bugs, then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body)
+    app.add_middleware(InternalErrorMiddleware)
+    app.add_middleware(HeadMiddleware)
+    app.add_middleware(HostCheckMiddleware, allowed_hosts=settings.allowed_hosts)
     app.state.token_digest = (
         hashlib.sha256(settings.token.encode()).digest() if settings.token else None
     )
     install_error_handlers(app)
-    protected = [Depends(require_token)]
+    # The token first: a request without it is refused before it queues for the store.
+    protected = [Depends(require_token), Depends(store_turn, scope="function")]
     app.include_router(seed.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(notes.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(health.router)

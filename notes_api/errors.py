@@ -3,18 +3,24 @@
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from starlette.exceptions import HTTPException
 
+from notes_api.admission import RETRY_AFTER_SECONDS
 from notes_core.errors import (
     InvalidInput,
     InvalidNote,
+    NoteChanged,
     NoteNotFound,
     NotesError,
+    StoreBusy,
     StoreError,
 )
+
+# How much of one string a validation error repeats: enough to recognise a field name,
+# never the 4 MiB value (or key) that was sent.
+SHOWN_CHARS = 100
 
 
 class ErrorMessage(BaseModel):
@@ -24,9 +30,10 @@ class ErrorMessage(BaseModel):
 
 
 class ValidationIssue(BaseModel):
-    """One problem FastAPI found in the request (its `RequestValidationError` items)."""
+    """One problem FastAPI found in the request (its `RequestValidationError` items),
+    without the rejected input."""
 
-    model_config = ConfigDict(extra="allow")  # `input`, `ctx`, ...
+    model_config = ConfigDict(extra="allow")  # `ctx`
     loc: list[str | int]
     msg: str
     type: str
@@ -44,8 +51,19 @@ def error_response(description: str, model: type[BaseModel] = ErrorMessage) -> d
     return {"description": description, "model": model}
 
 
+BUSY_RESPONSE: dict[str, Any] = {
+    **error_response("The store is saturated (or does not answer): try again later."),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again (when the store is busy).",
+            "schema": {"type": "integer"},
+        }
+    },
+}
+
 STATUS_FOR_ERROR: list[tuple[type[NotesError], int]] = [
     (NoteNotFound, 404),
+    (NoteChanged, 412),
     (InvalidNote, 422),
     (InvalidInput, 422),
     (StoreError, 503),
@@ -61,20 +79,36 @@ def status_for(exc: NotesError) -> int:
 
 async def notes_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotesError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, StoreBusy) else None
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
 
 
-async def unreadable_body_handler(request: Request, exc: Exception) -> Response:
-    """422 for a JSON body that is not UTF-8, like any other malformed JSON. FastAPI
-    answers 400 "There was an error parsing the body" for it (its JSON decode errors
-    are 422), which the contract does not allow."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-        detail = "request body is not valid JSON: it is not UTF-8 text"
-        return JSONResponse({"detail": detail}, status_code=422)
-    return await http_exception_handler(request, exc)
+def _shown(value: object) -> str | int:
+    """A name, number or message as an error repeats it: cut to SHOWN_CHARS."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text):,} chars)"
+
+
+def _issue(error: dict[str, Any]) -> dict[str, Any]:
+    # Never `input`: it is whatever was sent (4 MiB of text, a NaN no encoder writes).
+    issue: dict[str, Any] = {
+        "type": error["type"],
+        "loc": [_shown(part) for part in error["loc"]],
+        "msg": _shown(error["msg"]),
+    }
+    if error.get("ctx"):
+        issue["ctx"] = {str(key): _shown(value) for key, value in error["ctx"].items()}
+    return issue
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """422 with FastAPI's list of issues, minus the rejected input, each string capped."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": [_issue(error) for error in exc.errors()]}, status_code=422)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotesError, notes_error_handler)
-    app.add_exception_handler(HTTPException, unreadable_body_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -5,6 +5,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from notes_cli.output import visible
 from notes_core.errors import NotesError
 
 
@@ -15,5 +16,7 @@ class NotesGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except NotesError as exc:
-            typer.echo(f"Error: {exc}", err=True)
+            # Messages may repeat user input (a path, a tag): escape its control
+            # characters and line breaks so the error stays one harmless line.
+            typer.echo(f"Error: {visible(str(exc), one_line=False).text}", err=True)
             raise typer.Exit(1) from None

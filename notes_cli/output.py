@@ -1,14 +1,93 @@
-"""Rendering notes: Rich tables for people, plain formats for scripts, streamed."""
+"""Rendering notes: Rich tables for people, plain formats for scripts, streamed.
+
+Note content is data, never markup: the table gets it as `rich.text.Text`, never as a
+string Rich would parse, and the people formats (`table`, `plain`) show control
+characters escaped (see `visible`). Machine formats write the exact text.
+"""
 
 import csv
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from notes_core.models import Note
     from notes_core.repository import SearchHit
+
+# What a terminal acts on instead of printing: C0 controls, DEL, C1 controls (ESC and CSI
+# start the sequences that retitle, clear or recolour it; CR overwrites the line), and the
+# bidirectional controls that reorder what is shown (Trojan Source, CVE-2021-42574), plus
+# the Unicode line and paragraph separators. `\r\n` is matched whole so a line break can
+# become one space.
+_CONTROLS = re.compile(
+    "\r\n|[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_SPACES = ("\t", "\n", "\r\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Visible:
+    """Text made safe to show, and where things are in it."""
+
+    text: str
+    spans: list[tuple[int, int]]  # the spans given to `visible`, moved to match `text`
+    escapes: list[tuple[int, int]]  # where the escapes are in `text`
+
+
+def visible(text: str, spans: Sequence[tuple[int, int]] = (), *, one_line: bool = True) -> Visible:
+    """`text` with control characters escaped as `\\x1b`, `\\r`, `\\u202e` (Python's notation).
+
+    With `one_line`, tabs and line breaks become one space instead (the table and plain
+    formats); else they are escaped too (an error line). `spans` are (start, end) offsets
+    into `text`, such as search highlights; they come back moved to cover the same
+    characters. A backslash in the text is shown as it is.
+    """
+    if not spans and _CONTROLS.search(text) is None:
+        return Visible(text, [], [])  # the common case: nothing to do
+    parts: list[str] = []
+    escapes: list[tuple[int, int]] = []
+    moves: list[tuple[int, int, int]] = []  # (start, end) in `text`, and its new length
+    last = length = 0
+    for match in _CONTROLS.finditer(text):
+        start, end = match.span()
+        char = match.group()
+        parts.append(text[last:start])
+        length += start - last
+        if one_line and char in _SPACES:
+            shown = " "
+        else:
+            shown = "".join(_NAMED.get(c) or _code(c) for c in char)
+            escapes.append((length, length + len(shown)))
+        parts.append(shown)
+        moves.append((start, end, len(shown)))
+        length += len(shown)
+        last = end
+    parts.append(text[last:])
+    moved = [(_moved(start, moves), _moved(end, moves)) for start, end in spans]
+    return Visible("".join(parts), moved, escapes)
+
+
+def _code(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _moved(offset: int, moves: list[tuple[int, int, int]]) -> int:
+    """Where `offset` in the original text is once each replaced run got its new length."""
+    shift = 0
+    for start, end, length in moves:
+        if start >= offset:
+            break
+        if end > offset:  # inside a run (between \r and \n): its start
+            return start + shift
+        shift += length - (end - start)
+    return offset + shift
 
 
 class Format(StrEnum):
@@ -29,14 +108,9 @@ def choose_format(chosen: Format | None, as_json: bool) -> Format:
     return Format.table if sys.stdout.isatty() else Format.plain
 
 
-def one_line(text: str) -> str:
-    """The same characters on one line (offsets into it stay valid)."""
-    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-
-
 def first_line(text: str) -> str:
-    # Tabs would shift the plain format's columns.
-    return text.split("\n", 1)[0].rstrip("\r").replace("\t", " ")
+    """The first line, as the people formats show it (the CR of a CRLF line end dropped)."""
+    return text.split("\n", 1)[0].removesuffix("\r")
 
 
 def print_notes(notes: Iterable["Note"], fmt: Format) -> None:
@@ -71,7 +145,7 @@ def print_hits(hits: Iterable["SearchHit"], fmt: Format) -> None:
             out.write(f"{hit.note.id}\n")
     elif fmt is Format.plain:
         for hit in hits:
-            out.write(f"{_plain_fields(hit.note)}\t{one_line(hit.snippet)}\n")
+            out.write(f"{_plain_fields(hit.note)}\t{visible(hit.snippet).text}\n")
     elif fmt is Format.csv:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["id", "created_at", "updated_at", "tags", "text", "snippet"])
@@ -85,7 +159,8 @@ def print_hits(hits: Iterable["SearchHit"], fmt: Format) -> None:
 
 def _plain_fields(note: "Note") -> str:
     created = note.created_at.isoformat(timespec="microseconds")
-    return f"{note.id}\t{created}\t{','.join(note.tags)}\t{first_line(note.text)}"
+    tags = visible(",".join(note.tags)).text
+    return f"{note.id}\t{created}\t{tags}\t{visible(first_line(note.text)).text}"
 
 
 def _csv_fields(note: "Note") -> list[str | int]:
@@ -125,20 +200,34 @@ def _table(rows: Iterable[tuple["Note", "SearchHit | None"]], *, search: bool) -
     count = 0
     for note, hit in rows:
         if hit is not None:
-            body = Text(one_line(hit.snippet))
-            for start, end in hit.highlights:
-                body.stylize("bold yellow", start, end)
+            body = _cell(hit.snippet, hit.highlights)
         else:
-            body = Text(first_line(note.text))
+            body = _cell(first_line(note.text))
         table.add_row(
             str(note.id),
             note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            ", ".join(note.tags),
+            _cell(", ".join(note.tags)),
             body,
         )
         count += 1
-    console = Console()
+    # Content reaches Rich only as Text; with markup, emoji codes and highlighting off
+    # here too, no string printed can be read as anything but characters.
+    console = Console(markup=False, emoji=False, highlight=False)
     if count:
         console.print(table)
     else:
-        console.print("[dim]No notes.[/dim]" if not search else "[dim]No matches.[/dim]")
+        console.print(Text("No matches." if search else "No notes.", style="dim"))
+
+
+def _cell(content: str, highlights: Sequence[tuple[int, int]] = ()) -> "Text":
+    """A table cell: the content as plain characters, escapes in reverse video (so they
+    differ from a backslash typed in the note), matched words highlighted."""
+    from rich.text import Text
+
+    shown = visible(content, highlights)
+    cell = Text(shown.text)
+    for start, end in shown.escapes:
+        cell.stylize("reverse", start, end)
+    for start, end in shown.spans:
+        cell.stylize("bold yellow", start, end)
+    return cell

@@ -59,14 +59,12 @@ class Store:
         self.engine.dispose()
 
     def ping(self) -> None:
-        """Check that the store answers a query. Raises StoreError."""
-        try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1").scalar()
-        except DBAPIError as exc:
-            if not is_store_failure(exc):
-                raise
-            raise store_error(exc, self, action="read") from None
+        """Check that the store answers a query. Raises StoreError (StoreBusy when every
+        connection stays in use)."""
+        from notes_core.session import session_scope  # which builds on this module
+
+        with session_scope(self) as connection:
+            connection.exec_driver_sql("SELECT 1").scalar()
 
 
 def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
@@ -77,7 +75,7 @@ def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
     url = resolve_url(target)
     if url.get_backend_name() == "sqlite":
         _prepare_sqlite_file(Path(str(url.database)))
-        engine = _sqlite_engine(url)
+        engine = _sqlite_engine(url, pool_size=pool_size)
     else:
         engine = _postgres_engine(url, pool_size=pool_size)
     store = Store(url=url, engine=engine)
@@ -92,7 +90,11 @@ def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create a new store file owner-only, or check an existing one is a SQLite database."""
+    """Create a new store file owner-only, or check an existing one is a SQLite database.
+
+    Nothing but a regular file is ever opened: reading a FIFO would wait for a writer
+    forever, and a device or a socket is no store.
+    """
     if path.is_dir():
         raise NotAStore(f"{path} is a directory, not a notes store")
     try:
@@ -106,14 +108,34 @@ def _prepare_sqlite_file(path: Path) -> None:
         os.close(fd)
         return
     try:
-        with path.open("rb") as file:
+        _check_regular(path, os.stat(path).st_mode)
+        # Non-blocking, and checked again on the open file, in case another file was put
+        # in its place since the stat.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as file:
+            _check_regular(path, os.fstat(file.fileno()).st_mode)
             header = file.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise StoreError(f"cannot read the store at {path}: {exc.strerror}") from None
     if header and header != SQLITE_HEADER:
         raise NotAStore(f"{path} is not a notes store (not a SQLite database); left untouched")
-    if not stat.S_ISREG(path.stat().st_mode):
-        raise NotAStore(f"{path} is not a regular file; left untouched")
+
+
+FILE_KINDS = [
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+]
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    """Raise NotAStore, naming what `path` is, unless it is a regular file."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in FILE_KINDS if test(mode)), "a special file")
+    raise NotAStore(f"{path} is {kind}, not a notes store; left untouched")
 
 
 def _sqlite_synchronous() -> str:
@@ -123,13 +145,17 @@ def _sqlite_synchronous() -> str:
     return value.upper()
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, pool_size: int) -> Engine:
     synchronous = _sqlite_synchronous()
     connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
     if sys.version_info >= (3, 12):
         # autocommit=False would ignore foreign_keys and break BEGIN IMMEDIATE and WAL.
         connect_args["autocommit"] = sqlite3.LEGACY_TRANSACTION_CONTROL
-    engine = create_engine(url, connect_args=connect_args)
+    # As many connections again in overflow as in the pool, as on PostgreSQL: the API
+    # admits `pool_size` requests at once, so /healthz always finds a connection.
+    engine = create_engine(
+        url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:

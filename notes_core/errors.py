@@ -25,6 +25,19 @@ class NoteNotFound(NotesError):
         )
 
 
+class NoteChanged(NotesError):
+    """The note changed since the version the caller read (its etag no longer matches);
+    nothing was written."""
+
+    def __init__(self, note_id: int, message: str = "") -> None:
+        self.note_id = note_id
+        super().__init__(
+            message
+            or f"note {note_id} has changed since it was read; nothing was changed: "
+            "read it again and retry"
+        )
+
+
 class StoreError(NotesError):
     """The store cannot be opened, read or written."""
 
@@ -35,3 +48,7 @@ class NotAStore(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database server cannot be reached or its driver is missing."""
+
+
+class StoreBusy(StoreError):
+    """Every connection to the store is in use: the request may be retried shortly."""

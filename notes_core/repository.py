@@ -9,7 +9,6 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import reduce
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -17,7 +16,7 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
-    and_,
+    bindparam,
     column,
     delete,
     exists,
@@ -33,14 +32,12 @@ from sqlalchemy import (
 )
 
 from notes_core import search_query
-from notes_core.errors import InvalidInput, NoteNotFound
+from notes_core.errors import InvalidInput, NoteChanged, NoteNotFound
 from notes_core.models import Note, note_tags, notes, utc_now
 from notes_core.models import tags as tags_table
-from notes_core.validation import check_limit, clean_tags, clean_text
+from notes_core.validation import check_limit, check_tag_count, clean_tags, clean_text
 
 AnySelect = Select[*tuple[Any, ...]]
-START_MARK, END_MARK = "\ue000", "\ue001"  # private-use characters around matched words
-SNIPPET_TOKENS = 16
 BATCH_SIZE = 500
 MAX_EXISTS_TAGS = 32  # tag filters longer than this use one grouped subquery
 T = TypeVar("T")
@@ -123,17 +120,26 @@ def update(
     tags: Iterable[str] | None = None,
     add_tags: Iterable[str] = (),
     remove_tags: Iterable[str] = (),
+    if_match: str | None = None,
 ) -> Note:
     """Change a note's text and tags and return it; `tags` replaces them all, `add_tags`
     and `remove_tags` edit them. `updated_at` moves only when something changed.
 
-    Raises NoteNotFound, InvalidNote.
+    With `if_match` (an etag read earlier, a list of them, or `*`: see Note.matches) the
+    note is changed only if it is still that version, checked under the write lock.
+
+    Raises NoteNotFound, InvalidNote, NoteChanged.
     """
     clean = None if text is None else clean_text(text)
     replace = None if tags is None else clean_tags(tags)
     adding, removing = clean_tags(add_tags), clean_tags(remove_tags)
+    # Locked (FOR UPDATE; BEGIN IMMEDIATE on SQLite) until the caller's commit, so no
+    # other writer can slip in between this check and the write.
     note = _get(session, note_id, for_update=True)
+    if if_match is not None and not note.matches(if_match):
+        raise NoteChanged(note_id)
     names = sorted((set(note.tags if replace is None else replace) | set(adding)) - set(removing))
+    check_tag_count(names)
     changed = False
     if clean is not None and clean != note.text:
         note.text, changed = clean, True
@@ -329,8 +335,9 @@ def search(
     limit: int | None = 20,
     offset: int = 0,
 ) -> list[SearchHit]:
-    """Notes matching `query`, best match first (ties: newest first). Never raises on the
-    text of the query; raises InvalidInput for a bad limit or offset."""
+    """Notes matching `query`, best match first (ties: newest first). Raises InvalidInput
+    for a query over the size limits (search_query.MAX_QUERY_CHARS, MAX_QUERY_WORDS) or a
+    bad limit or offset; never for what the query says."""
     return list(iter_search(session, query=query, tags=tags, limit=limit, offset=offset))
 
 
@@ -342,22 +349,36 @@ def iter_search(
     limit: int | None = None,
     offset: int = 0,
 ) -> Iterator[SearchHit]:
-    """Stream search hits, best match first."""
+    """Stream search hits, best match first. Checks its input before it returns (so the
+    CLI fails before printing anything): raises InvalidInput as search() does."""
     parsed = search_query.parse(query)
     names = clean_tags(tags)
     check_limit(limit)
     if offset < 0:
         raise InvalidInput(f"offset must not be negative, not {offset}")
+    return _search_hits(session, parsed, names, limit, offset)
+
+
+def _search_hits(
+    session: Connection,
+    parsed: search_query.SearchQuery,
+    names: list[str],
+    limit: int | None,
+    offset: int,
+) -> Iterator[SearchHit]:
     if parsed.is_empty:
         return
     if session.dialect.name == "sqlite":
         batches = _sqlite_search(session, parsed, names, limit, offset)
+        fold = search_query.fold_case_and_accents
     else:
         statement = _filter_tags(_postgres_search(parsed), names).limit(limit).offset(offset)
         batches = session.execute(statement.execution_options(yield_per=BATCH_SIZE)).partitions()
+        fold = search_query.fold_case
     for batch in batches:
-        for row, note in zip(batch, _notes_from_rows(session, batch), strict=True):
-            snippet, highlights = _unmark(row.snippet) if row.snippet else (_lead(note.text), [])
+        for note in _notes_from_rows(session, batch):
+            # Built here rather than by the engines: see search_query (time, markers).
+            snippet, highlights = search_query.snippet(note.text, parsed, fold=fold)
             yield SearchHit(note, snippet, highlights)
 
 
@@ -383,83 +404,45 @@ def _sqlite_search(
     limit: int | None,
     offset: int,
 ) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
-    """Batches of NOTE_COLUMNS + snippet rows, best match first."""
+    """Batches of NOTE_COLUMNS rows, best match first."""
     fts = table("notes_fts", column("rowid"), column("rank"))
-    fts_row: ColumnElement[Any] = literal_column("notes_fts")  # FTS5 functions take the table
+    fts_row: ColumnElement[Any] = literal_column("notes_fts")  # MATCH takes the table
     match = parsed.fts5()
     if match is None:
         excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
-        query = select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
-        query = query.where(notes.c.id.not_in(excluded)).order_by(notes.c.id.desc())
-        query = _filter_tags(query, names).limit(limit).offset(offset)
+        query = select(*NOTE_COLUMNS).where(notes.c.id.not_in(excluded))
+        query = _filter_tags(query.order_by(notes.c.id.desc()), names).limit(limit).offset(offset)
         yield from session.execute(query.execution_options(yield_per=BATCH_SIZE)).partitions()
         return
-    matches = fts_row.op("MATCH")(match)
-    # Two steps: rank the matches on the index alone, then read the text and build the
-    # snippets of each batch only (in one query SQLite computes both for every match).
-    best = _filter_tags(select(fts.c.rowid).where(matches), names, fts.c.rowid)
+    # Two steps: rank the matches on the index alone, then read the notes of each batch.
+    best = _filter_tags(select(fts.c.rowid).where(fts_row.op("MATCH")(match)), names, fts.c.rowid)
     best = best.order_by(fts.c.rank, fts.c.rowid.desc()).limit(limit).offset(offset)
-    snippet = func.snippet(fts_row, 0, START_MARK, END_MARK, "…", SNIPPET_TOKENS)
-    page = select(*NOTE_COLUMNS, snippet.label("snippet")).select_from(
-        fts.join(notes, notes.c.id == fts.c.rowid)
-    )
     ranked = session.execute(best.execution_options(yield_per=BATCH_SIZE))
     for batch in ranked.partitions():
         ids = [row.rowid for row in batch]
         # A literal id list: SQLite looks each one up, where a subquery would rescan.
-        found = {row.id: row for row in session.execute(page.where(matches, fts.c.rowid.in_(ids)))}
+        found = {
+            row.id: row for row in session.execute(select(*NOTE_COLUMNS).where(notes.c.id.in_(ids)))
+        }
         yield [found[note_id] for note_id in ids]
 
 
 def _postgres_search(parsed: search_query.SearchQuery) -> AnySelect:
+    """NOTE_COLUMNS of the matches, best first. Each tsquery is one bound text parameter,
+    flat however many terms it has (to_tsquery() reads `&`, `|`, `<->`, `:*`)."""
     vector: ColumnElement[Any] = literal_column("notes.search_vector")
-
-    def tsquery(term: search_query.Term) -> ColumnElement[Any]:
-        if term.prefix:
-            return func.to_tsquery("simple", term.prefix_tsquery())
-        return func.phraseto_tsquery("simple", term.phrase())
-
-    excluded = [not_(vector.op("@@")(tsquery(term))) for term in parsed.excluded]
-    if not parsed.required:
-        return (
-            select(*NOTE_COLUMNS, literal_column("NULL").label("snippet"))
-            .where(and_(*excluded))
-            .order_by(notes.c.id.desc())
-        )
-    groups = [reduce(func.tsquery_or, map(tsquery, group)) for group in parsed.required]
-    wanted = reduce(func.tsquery_and, groups)
-    options = f"StartSel={START_MARK}, StopSel={END_MARK}, MaxWords=20, MinWords=8"
-    return (
-        select(
-            *NOTE_COLUMNS,
-            func.ts_headline("simple", notes.c.text, wanted, options).label("snippet"),
-        )
-        .where(vector.op("@@")(wanted), *excluded)
-        .order_by(func.ts_rank(vector, wanted).desc(), notes.c.id.desc())
+    query = select(*NOTE_COLUMNS)
+    excluded = parsed.excluded_tsquery()
+    if excluded is not None:
+        unwanted = func.to_tsquery("simple", bindparam("excluded", excluded))
+        query = query.where(not_(vector.op("@@")(unwanted)))
+    required = parsed.tsquery()
+    if required is None:
+        return query.order_by(notes.c.id.desc())
+    wanted = func.to_tsquery("simple", bindparam("wanted", required))
+    return query.where(vector.op("@@")(wanted)).order_by(
+        func.ts_rank(vector, wanted).desc(), notes.c.id.desc()
     )
-
-
-def _unmark(marked: str) -> tuple[str, list[tuple[int, int]]]:
-    """Split an engine's marked-up snippet into plain text and highlight offsets."""
-    plain: list[str] = []
-    highlights: list[tuple[int, int]] = []
-    length, start = 0, None
-    for char in marked:
-        if char == START_MARK:
-            start = length
-        elif char == END_MARK:
-            if start is not None:
-                highlights.append((start, length))
-            start = None
-        else:
-            plain.append(char)
-            length += 1
-    return "".join(plain), highlights
-
-
-def _lead(note_text: str, words: int = SNIPPET_TOKENS) -> str:
-    parts = note_text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 # --- cursors ---------------------------------------------------------------------------

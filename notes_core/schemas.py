@@ -21,8 +21,9 @@ Text = Annotated[
 Tags = Annotated[
     list[str],
     Field(
-        description="Tags: 1-64 characters each, no whitespace or commas; stored lower-cased, "
-        "unique and sorted."
+        description="At most 1,000 tags, stored NFKC-normalised and case-folded, unique and "
+        "sorted; each 1-64 characters after that, with no whitespace, commas, control or "
+        "invisible format characters."
     ),
 ]
 

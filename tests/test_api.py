@@ -14,17 +14,19 @@ from notes_core.engine import open_store
 from notes_core.session import session_scope
 
 TOKEN = "s3cret-token"
+# The server answers only to loopback Host names (TestClient's default is "testserver").
+LOCAL = "http://127.0.0.1"
 
 
 @pytest.fixture
 def client(db_target: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db_target))) as test_client:
+    with TestClient(create_app(Settings(db=db_target)), base_url=LOCAL) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def authed(db_target: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db_target, token=TOKEN))) as test_client:
+    with TestClient(create_app(Settings(db=db_target, token=TOKEN)), base_url=LOCAL) as test_client:
         yield test_client
 
 
@@ -167,7 +169,7 @@ def test_malformed_json_bodies_are_422(client: TestClient, raw: bytes) -> None:
 
 
 def test_body_over_the_limit_is_413_json(db_target: str) -> None:
-    with TestClient(create_app(Settings(db=db_target, max_body=1000))) as client:
+    with TestClient(create_app(Settings(db=db_target, max_body=1000)), base_url=LOCAL) as client:
         response = client.post("/api/v1/notes", json={"text": "x" * 2000})
         assert response.status_code == 413
         assert response.json() == {"detail": "request body is over the limit of 1,000 bytes"}

@@ -2,12 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, BeforeValidator
 
 from notes_api.deps import StoreDep
 from notes_api.errors import error_response
+from notes_api.strict_json import StrictJSONRoute
 from notes_core import repository
+from notes_core.models import Note
 from notes_core.schemas import (
     NoteCreate,
     NoteHit,
@@ -17,8 +19,9 @@ from notes_core.schemas import (
     NoteUpdate,
 )
 from notes_core.session import session_scope
+from notes_core.validation import parse_note_id
 
-router = APIRouter(prefix="/api/v1/notes", tags=["notes"])
+router = APIRouter(prefix="/api/v1/notes", tags=["notes"], route_class=StrictJSONRoute)
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -27,16 +30,44 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
-NoteIdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The note's id.")]
+def _note_id(value: object) -> object:
+    # Plain decimal digits, as in the CLI: pydantic's lax int parsing would also take
+    # `1.0`, `+1` and `1_0` (which is 10). Raises InvalidInput, a 422.
+    return parse_note_id(value) if isinstance(value, str) else value
+
+
+# Still an integer in the OpenAPI schema: the validator only narrows what is accepted.
+NoteIdPath = Annotated[
+    int, BeforeValidator(_note_id), Path(ge=1, le=2**63 - 1, description="The note's id.")
+]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_response("No note with that id.")}
+ETAG: dict[str, Any] = {
+    "headers": {
+        "ETag": {
+            "description": "This version of the note (a strong entity tag): send it back in "
+            "`If-Match` to change the note only if it is still this version.",
+            "schema": {"type": "string"},
+        }
+    }
+}
+CHANGED: dict[int | str, dict[str, Any]] = {
+    412: error_response("`If-Match` names no current version of the note; nothing was changed.")
+}
 
 
-@router.post("", status_code=201, response_model=NotePublic)
+def note_response(note: Note, status_code: int = 200) -> Response:
+    """One note as JSON, with its `ETag`: every response that carries a note sends one."""
+    response = json_response(NotePublic.of(note), status_code=status_code)
+    response.headers["ETag"] = note.etag
+    return response
+
+
+@router.post("", status_code=201, response_model=NotePublic, responses={201: ETAG})
 def create_note(body: NoteCreate, store: StoreDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
     with session_scope(store, write=True) as session:
         note = repository.add(session, text=body.text, tags=body.tags)
-    response = json_response(NotePublic.of(note), status_code=201)
+    response = note_response(note, status_code=201)
     response.headers["Location"] = f"/api/v1/notes/{note.id}"
     return response
 
@@ -64,20 +95,40 @@ def list_notes(
     return json_response(NotesPublic(items=notes, next_cursor=page.next_cursor))
 
 
-@router.get("/{note_id}", response_model=NotePublic, responses=NOT_FOUND)
+@router.get("/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND})
 def get_note(note_id: NoteIdPath, store: StoreDep) -> Response:
-    """One note."""
+    """One note, with its version in `ETag`."""
     with session_scope(store) as session:
         note = repository.get(session, note_id=note_id)
-    return json_response(NotePublic.of(note))
+    return note_response(note)
 
 
-@router.patch("/{note_id}", response_model=NotePublic, responses=NOT_FOUND)
-def update_note(note_id: NoteIdPath, body: NoteUpdate, store: StoreDep) -> Response:
-    """Change a note's text and/or tags (`tags` replaces them all); fields left out stay."""
+@router.patch(
+    "/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND, **CHANGED}
+)
+def update_note(
+    note_id: NoteIdPath,
+    body: NoteUpdate,
+    store: StoreDep,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="Change the note only if it is still this version: the `ETag` of "
+            "an earlier answer (or several, comma-separated, or `*` for any). Otherwise 412."
+        ),
+    ] = None,
+) -> Response:
+    """Change a note's text and/or tags (`tags` replaces them all); fields left out stay.
+
+    Send `If-Match` with the `ETag` you read, so that a change someone made in between is
+    never overwritten: if the note is no longer that version, the answer is 412 and nothing
+    changes. Without `If-Match` the change is made whatever the note holds.
+    """
     with session_scope(store, write=True) as session:
-        note = repository.update(session, note_id=note_id, text=body.text, tags=body.tags)
-    return json_response(NotePublic.of(note))
+        note = repository.update(
+            session, note_id=note_id, text=body.text, tags=body.tags, if_match=if_match
+        )
+    return note_response(note)
 
 
 @router.delete("/{note_id}", status_code=204, responses=NOT_FOUND)
