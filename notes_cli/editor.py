@@ -3,7 +3,6 @@
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,16 +16,13 @@ class EditorError(NotesError):
 def edit_text(text: str) -> str | None:
     """Open the user's editor on `text`; return the new text, or None if it is unchanged.
 
-    Refuses when stdin is not a terminal: an editor started from a pipe cannot be used.
+    Runs whenever $VISUAL or $EDITOR is set, terminal or not, as git does: GUI editors
+    (`code --wait`) and scripted ones (`sed -i`) need none. Raises EditorError.
     """
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise EditorError(
             "set $VISUAL or $EDITOR to edit a note, or pass the new TEXT ('-' reads stdin)"
-        )
-    if not sys.stdin.isatty():
-        raise EditorError(
-            "stdin is not a terminal, so no editor can run; pass TEXT or '-' to read stdin"
         )
     # Editors end files with a newline; take it back off if the note had none.
     trailing = "" if text.endswith("\n") else "\n"
@@ -48,3 +44,19 @@ def edit_text(text: str) -> str | None:
     if trailing and edited.endswith("\n"):
         edited = edited[:-1]
     return None if edited == text else edited
+
+
+def keep_text(text: str, name: str) -> Path:
+    """Save text the store did not take into a new file `notes-NAME-XXXX.md`, readable
+    by its owner only, in the current directory (else the temp dir, which is not cleaned
+    up by us); return its path. Never overwrites a file."""
+    for folder in (os.curdir, tempfile.gettempdir()):
+        try:
+            # mkstemp: a fresh name, created exclusively, mode 0600; the path is absolute.
+            handle, path = tempfile.mkstemp(prefix=f"notes-{name}-", suffix=".md", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+                file.write(text)
+        except OSError:
+            continue  # read-only or full: try the next folder
+        return Path(path)
+    raise EditorError("cannot save the edited text in the current or the temp directory")

@@ -132,7 +132,7 @@ def test_list_rejects_a_zero_limit_and_unknown_format(runner: CliRunner, three: 
     assert notes(runner, "list", "--limit", "0") == (
         1,
         "",
-        "Error: limit must be at least 1, not 0\n",
+        "Error: limit must be between 1 and 1,000,000,000, not 0\n",
     )
     code, _, err = notes(runner, "list", "--format", "xml")
     assert code == 2 and "xml" in err
@@ -185,18 +185,18 @@ def test_edit_replaces_text_and_edits_tags_printing_nothing(runner: CliRunner, t
     assert stored(three)[0] == (1, "from stdin", [])
 
 
-def test_edit_with_nothing_to_do_in_a_pipe_refuses_to_open_an_editor(
+def test_edit_in_a_pipe_runs_the_editor_and_without_one_says_how_to_pass_text(
     runner: CliRunner, three: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # As git does: a set $EDITOR runs even when stdin is not a terminal.
     monkeypatch.setenv("EDITOR", "false")
+    before = stored(three)
     code, out, err = notes(runner, "edit", "1", input="")
     assert (code, out) == (1, "")
-    assert (
-        err
-        == "Error: stdin is not a terminal, so no editor can run; pass TEXT or '-' to read stdin\n"
-    )
+    assert err == "Error: the editor 'false' exited with status 1; note left unchanged\n"
     monkeypatch.delenv("EDITOR")
     assert notes(runner, "edit", "1")[2].startswith("Error: set $VISUAL or $EDITOR")
+    assert stored(three) == before
 
 
 def test_rm_deletes_every_id_and_prints_nothing(runner: CliRunner, three: str) -> None:

@@ -1,5 +1,6 @@
 """`notes add`, `list`, `show`, `edit` and `rm`."""
 
+import shlex
 import sys
 from typing import Annotated
 
@@ -8,6 +9,7 @@ import typer
 from notes_cli.output import Format, choose_format, print_notes
 from notes_cli.state import store_session
 from notes_core import repository
+from notes_core.errors import NoteChanged, NoteNotFound
 from notes_core.validation import parse_note_id
 
 TagOption = Annotated[
@@ -123,17 +125,40 @@ def edit(
     number = parse_note_id(note_id)
     content = text_from(text)
     if content is None and not tag and not untag:
-        from notes_cli.editor import edit_text
-
-        with store_session(ctx) as session:
-            current = repository.get(session, note_id=number).text
-        content = edit_text(current)
-        if content is None:
-            return
+        edit_in_editor(ctx, number)
+        return
     with store_session(ctx, write=True) as session:
         repository.update(
             session, note_id=number, text=content, add_tags=tag or [], remove_tags=untag or []
         )
+
+
+def edit_in_editor(ctx: typer.Context, number: int) -> None:
+    """Run the editor on the note's text and save the result, unless the note changed
+    meanwhile: then nothing is overwritten and the edited text is kept in a file."""
+    from notes_cli.editor import edit_text, keep_text
+
+    with store_session(ctx) as session:
+        note = repository.get(session, note_id=number)
+    # No transaction stays open while the editor runs (that could be hours): the note's
+    # etag, checked under the write lock, tells whether anyone wrote to it in between.
+    content = edit_text(note.text)
+    if content is None:
+        return
+    try:
+        with store_session(ctx, write=True) as session:
+            repository.update(session, note_id=number, text=content, if_match=note.etag)
+    except NoteChanged:
+        kept = shlex.quote(str(keep_text(content, f"edit-{number}")))
+        raise NoteChanged(
+            number,
+            f"note {number} changed while the editor was open, so your edit was not saved; "
+            f"it is in {kept} (to apply it over the other change: notes edit {number} - < {kept})",
+        ) from None
+    except NoteNotFound:
+        kept = shlex.quote(str(keep_text(content, f"edit-{number}")))
+        consequence = f"it was deleted while the editor was open; your edit is in {kept}"
+        raise NoteNotFound([number], consequence=consequence) from None
 
 
 def rm(
