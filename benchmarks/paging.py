@@ -14,6 +14,7 @@ from _common import RESULTS
 
 from notes_core import repository
 from notes_core.engine import open_store
+from notes_core.repository.pagination import encode_cursor
 from notes_core.session import session_scope
 
 
@@ -25,12 +26,12 @@ def main() -> None:
     first_ms = 0.0
     for depth in (0.0, 0.1, 0.5, 0.999):
         before_id = int(args.size * (1 - depth)) + 1
-        cursor = repository._encode_cursor("id", before_id) if depth else None
+        cursor = encode_cursor("id", before_id) if depth else None
         samples = []
         for _ in range(200):
             started = time.perf_counter()
             with session_scope(store) as session:
-                page = repository.list_page(session, limit=50, cursor=cursor)
+                page = repository.page(session, limit=50, cursor=cursor)
             samples.append(time.perf_counter() - started)
         median = statistics.median(samples) * 1000
         first_ms = first_ms or median

@@ -17,9 +17,9 @@ from notes_api.head import HeadMiddleware
 from notes_api.hosts import HostCheckMiddleware
 from notes_api.internal_errors import InternalErrorMiddleware
 from notes_api.routes import health, notes, seed
-from notes_api.settings import Settings
 from notes_core import __version__
-from notes_core.engine import open_store
+from notes_core.library import Notes
+from notes_core.settings import Settings
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_response("Missing or wrong bearer token (when the server has one)."),
@@ -30,20 +30,20 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """An app over the store that `settings.db` names (else NOTES_DB, else the default)."""
+    """An app over the store that `settings.db` names (None: the default file)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Opened here, after any worker fork: pooled connections never cross a fork.
-        store = await run_in_threadpool(open_store, settings.db, pool_size=settings.pool_size)
-        app.state.store = store
+        notes = await run_in_threadpool(Notes.open, settings)
+        app.state.notes = notes
         # Made here, inside the event loop that will use them.
         app.state.admission = Admission(limit=settings.pool_size, wait=settings.queue_wait)
         app.state.health_threads = anyio.CapacityLimiter(2)
         try:
             yield
         finally:
-            store.close()
+            notes.close()
 
     app = FastAPI(
         title="notes",

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: the open store, and the bearer-token check."""
+"""Dependencies shared by the routes: the open store (`Notes`), and the bearer-token check."""
 
 import hashlib
 import secrets
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from notes_core.engine import Store
+from notes_core.library import Notes
 
 bearer = HTTPBearer(auto_error=False, description="Required when the server has a token.")
 
@@ -16,9 +16,9 @@ bearer = HTTPBearer(auto_error=False, description="Required when the server has 
 # dependency in the thread pool, a hand-off that cost more than the query itself.
 
 
-async def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
+async def get_notes(request: Request) -> Notes:
+    notes: Notes = request.app.state.notes
+    return notes
 
 
 async def require_token(
@@ -39,4 +39,4 @@ async def require_token(
         )
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+NotesDep = Annotated[Notes, Depends(get_notes)]

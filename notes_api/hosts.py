@@ -10,7 +10,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from notes_api.settings import ANY_HOST
+from notes_core.settings import ANY_HOST
 
 REFUSED = (
     "this server does not answer to the host name in the request's Host header; "

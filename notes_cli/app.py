@@ -1,5 +1,6 @@
 """The `notes` Typer app: global options, and the commands from notes_cli.commands."""
 
+import os
 from typing import Annotated
 
 import typer
@@ -8,6 +9,7 @@ from notes_cli.commands import notes, search, serve, where
 from notes_cli.errors import NotesGroup
 from notes_cli.state import CliState
 from notes_core import __version__
+from notes_core.settings import Settings
 
 app = typer.Typer(
     cls=NotesGroup,
@@ -47,7 +49,7 @@ def main_options(
     ] = False,
 ) -> None:
     """Notes from the terminal, from pipelines and over HTTP, in one durable store."""
-    ctx.obj = CliState(db=db)
+    ctx.obj = CliState(settings=Settings.from_env(os.environ, db=db))
 
 
 for module in (notes, search, where, serve):

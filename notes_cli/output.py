@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from notes_core.library import SearchHit
     from notes_core.models import Note
-    from notes_core.repository import SearchHit
 
 # What a terminal acts on instead of printing: C0 controls, DEL, C1 controls (ESC and CSI
 # start the sequences that retitle, clear or recolour it; CR overwrites the line), and the

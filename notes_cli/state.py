@@ -3,29 +3,26 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import typer
 
-from notes_core.engine import open_store
-from notes_core.session import session_scope
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
+from notes_core.library import Notes
+from notes_core.settings import Settings
 
 
 @dataclass(frozen=True)
 class CliState:
-    db: str | None
+    """Built once, in the app's callback, from `--db` and the environment."""
+
+    settings: Settings
 
 
 @contextmanager
-def store_session(ctx: typer.Context, *, write: bool = False) -> Iterator["Connection"]:
-    """Open the store named by `--db` / NOTES_DB / the default, and one transaction on it."""
+def open_notes(ctx: typer.Context) -> Iterator[Notes]:
+    """The store that `--db` / NOTES_DB / the default names, open for one command."""
     state: CliState = ctx.obj
-    store = open_store(state.db)
+    notes = Notes.open(state.settings)
     try:
-        with session_scope(store, write=write) as session:
-            yield session
+        yield notes
     finally:
-        store.close()
+        notes.close()

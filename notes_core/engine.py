@@ -11,23 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import (
-    DatabaseError,
-    DBAPIError,
-    InterfaceError,
-    NoSuchModuleError,
-    OperationalError,
-)
+from sqlalchemy.exc import NoSuchModuleError
 
 from notes_core.errors import NotAStore, StoreError, StoreUnavailable
 from notes_core.location import describe, resolve_url
+from notes_core.migrate import ensure_schema
+from notes_core.settings import Settings
 
 BUSY_TIMEOUT_MS = 15_000
-SYNC_ENV_VAR = "NOTES_SYNC"
 SQLITE_HEADER = b"SQLite format 3\x00"
-# Primary result codes that mean the file or the disk, not our SQL: PERM, BUSY, LOCKED,
-# NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
-SQLITE_STORE_FAILURES = frozenset({3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 26})
 
 
 @dataclass
@@ -67,21 +59,22 @@ class Store:
             connection.exec_driver_sql("SELECT 1").scalar()
 
 
-def open_store(target: str | None = None, *, pool_size: int = 5) -> Store:
-    """Open the store at `target` (or NOTES_DB, or the default), creating or upgrading it.
+def open_store(settings: Settings | str | None = None) -> Store:
+    """Open the store that `settings.db` names (a plain string is that target; None the
+    default file in the user data dir), creating or upgrading it.
 
     Raises StoreError (or NotAStore / StoreUnavailable) when it cannot be used.
     """
-    url = resolve_url(target)
+    if not isinstance(settings, Settings):
+        settings = Settings(db=settings)
+    url = resolve_url(settings.db)
     if url.get_backend_name() == "sqlite":
         _prepare_sqlite_file(Path(str(url.database)))
-        engine = _sqlite_engine(url, pool_size=pool_size)
+        engine = _sqlite_engine(url, pool_size=settings.pool_size, sync=settings.sync)
     else:
-        engine = _postgres_engine(url, pool_size=pool_size)
+        engine = _postgres_engine(url, pool_size=settings.pool_size)
     store = Store(url=url, engine=engine)
     try:
-        from notes_core.migrate import ensure_schema
-
         ensure_schema(store)
     except BaseException:
         store.close()
@@ -138,15 +131,8 @@ def _check_regular(path: Path, mode: int) -> None:
     raise NotAStore(f"{path} is {kind}, not a notes store; left untouched")
 
 
-def _sqlite_synchronous() -> str:
-    value = os.environ.get(SYNC_ENV_VAR, "full").strip().lower()
-    if value not in ("full", "normal"):
-        raise StoreError(f"{SYNC_ENV_VAR} must be 'full' or 'normal', not {value!r}")
-    return value.upper()
-
-
-def _sqlite_engine(url: URL, *, pool_size: int) -> Engine:
-    synchronous = _sqlite_synchronous()
+def _sqlite_engine(url: URL, *, pool_size: int, sync: str) -> Engine:
+    synchronous = sync.upper()
     connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
     if sys.version_info >= (3, 12):
         # autocommit=False would ignore foreign_keys and break BEGIN IMMEDIATE and WAL.
@@ -190,36 +176,3 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
         raise StoreUnavailable(
             "PostgreSQL support is not installed: run  pip install 'notes[postgres]'"
         ) from None
-
-
-def store_error(exc: DBAPIError, store: Store, *, action: str) -> StoreError:
-    """Describe a database failure in one line, without SQL or parameters."""
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-    reason = reason.removeprefix("connection failed: ")
-    if not store.is_sqlite and "does not exist" in reason and "database" in reason:
-        return StoreUnavailable(
-            f"cannot open the store at {store.location}: {reason}; "
-            f"create it first (createdb {store.url.database})"
-        )
-    if not store.is_sqlite and "invalid connection option" in reason:
-        return StoreError(
-            f"cannot open the store at {store.location}: {reason}; check the URL's options"
-        )
-    if not store.is_sqlite and ("connect" in reason.lower() or exc.connection_invalidated):
-        return StoreUnavailable(
-            f"cannot reach the store at {store.location}: {reason}; is the server running?"
-        )
-    if "not a database" in reason or "malformed" in reason:
-        return NotAStore(f"{store.location} is not a notes store ({reason}); left untouched")
-    return StoreError(f"cannot {action} the store at {store.location}: {reason}")
-
-
-def is_store_failure(exc: DBAPIError) -> bool:
-    """True for failures of the store itself (busy, read-only, full, unreachable, corrupt),
-    as opposed to a constraint or SQL error, which is a bug and must fail loudly."""
-    if exc.statement is None:
-        return True  # it failed while connecting, before any SQL of ours ran
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in SQLITE_STORE_FAILURES
-    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError

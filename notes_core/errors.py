@@ -52,3 +52,7 @@ class StoreUnavailable(StoreError):
 
 class StoreBusy(StoreError):
     """Every connection to the store is in use: the request may be retried shortly."""
+
+
+class InvalidSettings(NotesError):
+    """A setting (a flag or an environment variable) is malformed or unsafe."""

@@ -1,6 +1,6 @@
-"""Where the store lives: `--db`, then `NOTES_DB`, then a SQLite file in the user data dir."""
+"""Where the store lives: a target (`--db`, else NOTES_DB: see Settings), else a SQLite
+file in the user data dir."""
 
-import os
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -8,7 +8,6 @@ from sqlalchemy.exc import ArgumentError
 
 from notes_core.errors import StoreError
 
-ENV_VAR = "NOTES_DB"
 SECRET_QUERY_KEYS = ("password", "sslpassword")
 
 
@@ -20,13 +19,12 @@ def default_db_path() -> Path:
 
 
 def resolve_url(target: str | None = None) -> URL:
-    """Turn `--db`, `NOTES_DB` or the default into a SQLAlchemy URL.
+    """Turn a target (Settings.db) or, for None, the default file into a SQLAlchemy URL.
 
     A target with `://` is a URL; anything else is a path to a SQLite file.
     Raises StoreError for a malformed URL.
     """
-    target = target or os.environ.get(ENV_VAR) or None
-    if target is None:
+    if not target:
         return URL.create("sqlite", database=str(default_db_path()))
     if "://" not in target:
         path = Path(target).expanduser().absolute()

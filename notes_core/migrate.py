@@ -1,9 +1,14 @@
 """Schema versioning: a cheap check on every open, Alembic only when an upgrade is due."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, text
 
-from notes_core.engine import Store
+from notes_core.db_errors import translated
 from notes_core.errors import NotAStore
+
+if TYPE_CHECKING:
+    from notes_core.engine import Store
 
 # Kept equal to the newest file in notes_core/migrations/versions (a test checks it), so
 # that opening an up-to-date store never imports Alembic.
@@ -12,14 +17,10 @@ SCHEMA_HEAD = "0004"
 POSTGRES_MIGRATION_LOCK = 0x6E6F746573  # "notes"
 
 
-def ensure_schema(store: Store) -> None:
+def ensure_schema(store: "Store") -> None:
     """Create the schema on an empty store or upgrade an older one; raise NotAStore when
     the target holds something else."""
-    from sqlalchemy.exc import DBAPIError
-
-    from notes_core.engine import is_store_failure, store_error
-
-    try:
+    with translated(store.url, action="open"):
         with store.engine.connect() as connection:
             revision = _revision(connection, store)
             if store.is_sqlite:
@@ -35,13 +36,9 @@ def ensure_schema(store: Store) -> None:
             revision = _revision(connection, store)
             if revision != SCHEMA_HEAD:
                 upgrade(connection, target="head")
-    except DBAPIError as exc:
-        if not is_store_failure(exc):
-            raise
-        raise store_error(exc, store, action="open") from None
 
 
-def _revision(connection: Connection, store: Store) -> str | None:
+def _revision(connection: Connection, store: "Store") -> str | None:
     """The store's schema revision; None for an empty store; NotAStore for anything else."""
     if store.is_sqlite:
         query = "SELECT name FROM sqlite_master WHERE type = 'table'"

@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_core import repository
 from notes_core.engine import open_store
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 
 TOKEN = "s3cret-token"
 # The server answers only to loopback Host names (TestClient's default is "testserver").
@@ -33,7 +33,7 @@ def authed(db_target: str) -> Iterator[TestClient]:
 def texts(target: str) -> list[str]:
     store = open_store(target)
     with session_scope(store) as session:
-        found = [note.text for note in repository.iter_notes(session, newest_first=False)]
+        found = [note.text for note in repository.iterate(session, oldest_first=True)]
     store.close()
     return found
 
@@ -213,7 +213,7 @@ def test_token_guards_every_endpoint_with_notes(authed: TestClient) -> None:
 
 def test_healthz_answers_ok_then_503_when_the_store_is_gone(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.notes.store  # type: ignore[attr-defined]
     store.engine.dispose()
     if store.is_sqlite:
         # The file is replaced by a directory: nothing can open it any more.

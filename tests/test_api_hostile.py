@@ -24,12 +24,12 @@ from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
 from notes_api.app import create_app
-from notes_api.settings import Settings, UnsafeServerSettings
 from notes_cli.app import app as cli_app
 from notes_core import repository
 from notes_core.engine import Store, open_store
-from notes_core.errors import StoreBusy
+from notes_core.errors import InvalidSettings, StoreBusy
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 from tests.serving import Server
 
 LOCAL = "http://127.0.0.1"
@@ -71,7 +71,7 @@ def seed(target: str, count: int, text: str = "note {i}") -> None:
 def texts(target: str) -> list[str]:
     store = open_store(target)
     with session_scope(store) as session:
-        found = [note.text for note in repository.iter_notes(session, newest_first=False)]
+        found = [note.text for note in repository.iterate(session, oldest_first=True)]
     store.close()
     return found
 
@@ -356,7 +356,7 @@ def test_allowed_host_adds_names_to_a_loopback_server(db_target: str) -> None:
 
 
 def test_any_host_name_needs_a_token_and_then_is_allowed(sqlite_path: Any) -> None:
-    with pytest.raises(UnsafeServerSettings, match="without a token"):
+    with pytest.raises(InvalidSettings, match="without a token"):
         Settings(db=str(sqlite_path), allowed_hosts=("*",))
     app = create_app(Settings(db=str(sqlite_path), token="t0ken", allowed_hosts=("*",)))
     with TestClient(app, base_url="http://notes.example.org") as client:
@@ -472,7 +472,7 @@ def test_a_blank_or_non_ascii_token_is_refused_at_start(
         assert result.stderr.startswith("Error: the token ")
         assert result.stderr.count("\n") == 1
         assert token.strip() == "" or token not in result.stderr
-    with pytest.raises(UnsafeServerSettings, match="the token"):
+    with pytest.raises(InvalidSettings, match="the token"):
         Settings(token=token)
     assert not sqlite_path.exists()
 

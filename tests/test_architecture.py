@@ -35,6 +35,28 @@ def test_doors_do_not_import_sqlalchemy_or_click(package: str) -> None:
         assert not forbidden, f"{path} imports {forbidden}"
 
 
+# What only the library (notes_core.library.Notes) may use: connections, SQL, migrations.
+CORE_INTERNALS = ("repository", "session", "engine", "db_errors", "migrate", "migrations")
+
+
+@pytest.mark.parametrize("package", ["notes_cli", "notes_api"])
+def test_doors_go_through_the_notes_library_only(package: str) -> None:
+    for path, names in imported_modules(package).items():
+        internal = {
+            name
+            for name in names
+            if name.startswith("notes_core.") and name.split(".")[1] in CORE_INTERNALS
+        }
+        assert not internal, f"{path} imports {internal}: use notes_core.library.Notes"
+
+
+def test_core_reads_no_environment_variable() -> None:
+    # Settings.from_env(environ) is handed the environment by each door.
+    for path in (ROOT / "notes_core").rglob("*.py"):
+        source = path.read_text()
+        assert "os.environ" not in source and "getenv" not in source, path
+
+
 def test_core_does_not_know_about_the_doors() -> None:
     for path, names in imported_modules("notes_core").items():
         doors = {

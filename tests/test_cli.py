@@ -18,7 +18,7 @@ TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00"
 def stored(target: str) -> list[tuple[int, str, list[str]]]:
     store = open_store(target)
     with session_scope(store) as session:
-        notes = [(n.id, n.text, n.tags) for n in repository.iter_notes(session, newest_first=False)]
+        notes = [(n.id, n.text, n.tags) for n in repository.iterate(session, oldest_first=True)]
     store.close()
     return notes
 

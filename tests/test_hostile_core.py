@@ -22,7 +22,6 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_cli.app import app
 from notes_core import repository
 from notes_core.engine import Store, open_store
@@ -30,6 +29,7 @@ from notes_core.errors import InvalidInput, InvalidNote
 from notes_core.location import resolve_url
 from notes_core.migrate import SCHEMA_HEAD, upgrade
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 from notes_core.validation import MAX_TAGS_PER_NOTE, clean_tag
 
 NOTES = str(Path(sys.executable).parent / "notes")
@@ -49,7 +49,7 @@ def stored(target: str) -> list[tuple[int, str, list[str]]]:
     store = open_store(target)
     try:
         with session_scope(store) as session:
-            found = repository.iter_notes(session, newest_first=False)
+            found = repository.iterate(session, oldest_first=True)
             return [(note.id, note.text, note.tags) for note in found]
     finally:
         store.close()
@@ -97,7 +97,7 @@ def test_the_library_refuses_a_huge_limit_before_the_engine_sees_it(store: Store
         with pytest.raises(InvalidInput, match="between 1 and 1,000,000,000"):
             repository.search(session, query="deploy", limit=10**20)
         with pytest.raises(InvalidInput, match="between 1 and 1,000,000,000"):
-            repository.list_notes(session, limit=2**63)
+            list(repository.iterate(session, limit=2**63))
 
 
 # --- item 5: --db naming a FIFO, a device or a socket -----------------------------------
@@ -221,7 +221,7 @@ def test_the_library_writes_nothing_for_too_many_tags(store: Store) -> None:
     ):
         repository.update(session, note_id=note.id, tags=[*note.tags[1:], "a", "b"])
     with session_scope(store) as session:
-        assert [(n.id, n.tags) for n in repository.iter_notes(session)] == [(1, note.tags)]
+        assert [(n.id, n.tags) for n in repository.iterate(session)] == [(1, note.tags)]
     with session_scope(store, write=True) as session:
         # Replacing one tag keeps the note at the limit: allowed.
         replaced = repository.update(session, note_id=1, tags=[*note.tags[1:], "new"])
@@ -373,7 +373,7 @@ def test_a_0002_store_gets_its_tags_normalised_and_merged(empty_db_target: str) 
     store = open_store(db_target)
     try:
         with session_scope(store) as session:
-            found = {n.id: n for n in repository.iter_notes(session)}
+            found = {n.id: n for n in repository.iterate(session)}
             assert {i: (n.text, n.tags) for i, n in found.items()} == {
                 1: ("first", ["café", "ops", "work"]),
                 2: ("second", ["café", "file", "work"]),
@@ -382,8 +382,8 @@ def test_a_0002_store_gets_its_tags_normalised_and_merged(empty_db_target: str) 
             # Timestamps are not touched: normalising is no edit of the note.
             assert found[1].created_at.isoformat() == "2025-01-02T03:04:05.000006+00:00"
             assert found[1].updated_at.isoformat() == "2025-01-03T00:00:00+00:00"
-            assert [n.id for n in repository.iter_notes(session, tags=["Café", "WORK"])] == [2, 1]
-            assert [n.id for n in repository.iter_notes(session, tags=["ﬁle"])] == [3, 2]
+            assert [n.id for n in repository.iterate(session, tags=["Café", "WORK"])] == [2, 1]
+            assert [n.id for n in repository.iterate(session, tags=["ﬁle"])] == [3, 2]
         with store.engine.connect() as connection:
             names = connection.execute(text("SELECT name FROM tags")).scalars().all()
             assert sorted(names) == sorted(
@@ -396,7 +396,7 @@ def test_a_0002_store_gets_its_tags_normalised_and_merged(empty_db_target: str) 
             added = repository.add(session, text="new", tags=["CAFÉ", "brand-new"])
         assert (added.id, added.tags) == (4, ["brand-new", "café"])
         with session_scope(store) as session:
-            assert [n.id for n in repository.iter_notes(session, tags=["café"])] == [4, 2, 1]
+            assert [n.id for n in repository.iterate(session, tags=["café"])] == [4, 2, 1]
     finally:
         store.close()
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_core import repository
 from notes_core.engine import open_store
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 from tests.serving import NOTES
 
 LOCAL = "http://127.0.0.1"  # the server answers only to loopback Host names

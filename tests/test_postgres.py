@@ -77,6 +77,7 @@ def write_through(servers: list[Server], clients: int, per_client: int) -> dict[
     return dict(pairs)
 
 
+@pytest.mark.serve
 def test_two_servers_share_one_postgres_database(postgres_database: str) -> None:
     with Server(postgres_database) as first, Server(postgres_database) as second:
         acknowledged = write_through([first, second], clients=16, per_client=15)
@@ -87,6 +88,7 @@ def test_two_servers_share_one_postgres_database(postgres_database: str) -> None
     assert stored(postgres_database) == acknowledged
 
 
+@pytest.mark.serve
 @pytest.mark.parametrize("workers", [2])
 def test_workers_share_the_store(db_target: str, workers: int) -> None:
     with Server(db_target, "--workers", str(workers)) as server:

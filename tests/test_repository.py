@@ -18,7 +18,7 @@ def add(store: Store, text: str, tags: list[str] | None = None) -> int:
 
 def ids(store: Store, **filters: object) -> list[int]:
     with session_scope(store) as session:
-        return [note.id for note in repository.iter_notes(session, **filters)]  # type: ignore[arg-type]
+        return [note.id for note in repository.iterate(session, **filters)]  # type: ignore[arg-type]
 
 
 def test_add_then_get_returns_the_same_note(store: Store) -> None:
@@ -74,7 +74,7 @@ def test_streaming_crosses_batch_boundaries_in_order(store: Store) -> None:
     with session_scope(store, write=True) as session:
         repository.add_many(session, notes=(NewNote(f"n{i}") for i in range(count)))
     assert ids(store) == list(range(count, 0, -1))
-    assert ids(store, newest_first=False, limit=count - 1) == list(range(1, count))
+    assert ids(store, oldest_first=True, limit=count - 1) == list(range(1, count))
 
 
 def test_list_pages_by_cursor_without_gaps(store: Store) -> None:
@@ -84,7 +84,7 @@ def test_list_pages_by_cursor_without_gaps(store: Store) -> None:
     cursor = None
     with session_scope(store) as session:
         while True:
-            page = repository.list_page(session, limit=3, cursor=cursor)
+            page = repository.page(session, limit=3, cursor=cursor)
             seen += [note.id for note in page.items]
             if page.next_cursor is None:
                 break
@@ -96,7 +96,7 @@ def test_list_pages_by_cursor_without_gaps(store: Store) -> None:
 def test_bad_cursor_is_invalid_input(store: Store, cursor: str) -> None:
     # b2Zmc2V0OjE is a search cursor ("offset:1"); aWQ6LTE is "id:-1".
     with session_scope(store) as session, pytest.raises(InvalidInput, match="cursor"):
-        repository.list_page(session, limit=3, cursor=cursor)
+        repository.page(session, limit=3, cursor=cursor)
 
 
 def test_update_text_and_tags(store: Store) -> None:

@@ -71,12 +71,33 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def corpus(store: Store) -> Store:
+def load_corpus(store: Store) -> Store:
     with session_scope(store, write=True) as session:
         for text, tags in CORPUS:
             repository.add(session, text=text, tags=tags)
     return store
+
+
+def stored_notes(store: Store) -> list[tuple[int, str, list[str]]]:
+    with session_scope(store) as session:
+        return [(n.id, n.text, n.tags) for n in repository.iterate(session)]
+
+
+@pytest.fixture(scope="module")
+def corpus(module_store: Store) -> Iterator[Store]:
+    """The corpus, loaded once per engine for the whole module: the tests using it only
+    read. A test that writes takes `own_corpus`."""
+    load_corpus(module_store)
+    before = stored_notes(module_store)
+    yield module_store
+    # A test that wrote here would make the tests after it pass or fail by order.
+    assert stored_notes(module_store) == before, "a test changed the shared corpus"
+
+
+@pytest.fixture
+def own_corpus(store: Store) -> Store:
+    """The corpus in this test's own store, for a test that changes it."""
+    return load_corpus(store)
 
 
 def found(store: Store, query: str, tags: list[str] | None = None) -> list[int]:
@@ -123,18 +144,18 @@ def test_limit_and_offset_page_through_the_same_order(corpus: Store) -> None:
     assert [i for page in pages for i in page] == everything == list(range(10, 0, -1))
 
 
-def test_the_index_follows_edits_and_deletes(corpus: Store) -> None:
-    with session_scope(corpus, write=True) as session:
+def test_the_index_follows_edits_and_deletes(own_corpus: Store) -> None:
+    with session_scope(own_corpus, write=True) as session:
         repository.update(session, note_id=7, text="wolf wolf den")
         repository.update(session, note_id=8, tags=["other"])
         repository.delete_many(session, note_ids=[4])
-    assert found(corpus, "fox") == [5]
-    assert found(corpus, "wolf") == [7]
-    assert found(corpus, "milk") == [8]
-    assert found(corpus, "grocery") == []
-    with session_scope(corpus, write=True) as session:
+    assert found(own_corpus, "fox") == [5]
+    assert found(own_corpus, "wolf") == [7]
+    assert found(own_corpus, "milk") == [8]
+    assert found(own_corpus, "grocery") == []
+    with session_scope(own_corpus, write=True) as session:
         new_id = repository.add(session, text="a fresh fox").id
-    assert new_id == 11 and 11 in found(corpus, "fox")
+    assert new_id == 11 and 11 in found(own_corpus, "fox")
 
 
 @pytest.fixture

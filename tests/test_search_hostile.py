@@ -8,13 +8,13 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_cli.app import app
 from notes_core import repository
 from notes_core.engine import Store
 from notes_core.errors import InvalidInput
 from notes_core.search_query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 
 LOCAL = "http://127.0.0.1"  # the API answers only to loopback Host names
 ALL_WORDS = " ".join(f"w{i}" for i in range(MAX_QUERY_WORDS))

@@ -20,11 +20,12 @@ from tests.serving import NOTES, Server, free_port, request
 def stored(target: str) -> dict[int, str]:
     store = open_store(target)
     with session_scope(store) as session:
-        found = {note.id: note.text for note in repository.iter_notes(session)}
+        found = {note.id: note.text for note in repository.iterate(session)}
     store.close()
     return found
 
 
+@pytest.mark.serve
 def test_notes_survive_a_restart(db_target: str) -> None:
     with Server(db_target) as server:
         assert request(server.base, "POST", "/add_note", {"text": "remember me"}) == (
@@ -38,6 +39,7 @@ def test_notes_survive_a_restart(db_target: str) -> None:
         assert request(server.base, "GET", "/notes") == (200, {"1": "remember me", "2": "me too"})
 
 
+@pytest.mark.serve
 def test_cli_and_server_share_one_store_at_once(db_target: str) -> None:
     """Several CLI processes and many HTTP clients write together: every write
     acknowledged, none lost, nobody told the database is locked."""
@@ -86,6 +88,7 @@ def test_cli_and_server_share_one_store_at_once(db_target: str) -> None:
     assert {int(k): v for k, v in listing.items()} == dict(acknowledged)
 
 
+@pytest.mark.serve
 def test_token_rules_on_a_real_server(db_target: str) -> None:
     with Server(db_target, env={"NOTES_TOKEN": "tok"}) as server:
         assert request(server.base, "GET", "/notes")[0] == 401
@@ -125,6 +128,7 @@ def test_a_bad_store_stops_serve_with_one_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.serve
 def test_sigkill_during_writes_loses_no_acknowledged_note(db_target: str) -> None:
     rng = random.Random(20261125)
     acknowledged: dict[int, str] = {}

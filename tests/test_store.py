@@ -11,10 +11,11 @@ from sqlalchemy import create_engine, text
 
 from notes_core import repository
 from notes_core.engine import open_store
-from notes_core.errors import NotAStore, StoreError
+from notes_core.errors import InvalidSettings, NotAStore, StoreError
 from notes_core.location import default_db_path, describe, resolve_url
 from notes_core.migrate import SCHEMA_HEAD, upgrade
 from notes_core.session import session_scope
+from notes_core.settings import Settings, allowed_hosts
 
 
 def test_schema_head_constant_matches_the_newest_migration() -> None:
@@ -43,17 +44,14 @@ def test_sqlite_store_runs_wal_with_full_sync(tmp_path: Path) -> None:
     store.close()
 
 
-def test_notes_sync_normal_is_honoured_and_junk_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NOTES_SYNC", "normal")
-    store = open_store(str(tmp_path / "n.db"))
+def test_notes_sync_normal_is_honoured_and_junk_refused(tmp_path: Path) -> None:
+    settings = Settings.from_env({"NOTES_SYNC": "normal"}, db=str(tmp_path / "n.db"))
+    store = open_store(settings)
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     store.close()
-    monkeypatch.setenv("NOTES_SYNC", "off")
-    with pytest.raises(StoreError, match="NOTES_SYNC must be 'full' or 'normal'"):
-        open_store(str(tmp_path / "n.db"))
+    with pytest.raises(InvalidSettings, match="NOTES_SYNC must be 'full' or 'normal'"):
+        Settings.from_env({"NOTES_SYNC": "off"})
 
 
 def test_default_location_is_in_the_user_data_dir(isolated_env: Path) -> None:
@@ -62,10 +60,21 @@ def test_default_location_is_in_the_user_data_dir(isolated_env: Path) -> None:
     assert describe(resolve_url(None)) == str(expected)
 
 
-def test_cli_target_beats_env_beats_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NOTES_DB", "/from/env.db")
-    assert describe(resolve_url("/from/flag.db")) == "/from/flag.db"
-    assert describe(resolve_url(None)) == "/from/env.db"
+def test_cli_target_beats_env_beats_default() -> None:
+    env = {"NOTES_DB": "/from/env.db"}
+    assert Settings.from_env(env, db="/from/flag.db").db == "/from/flag.db"
+    assert Settings.from_env(env, db=None).db == "/from/env.db"
+    assert Settings.from_env({}).db is None  # the default file: resolve_url(None)
+
+
+def test_settings_survive_the_trip_to_a_worker_and_back() -> None:
+    settings = Settings.from_env(
+        {"NOTES_SYNC": "normal", "NOTES_POOL_SIZE": "3", "NOTES_MAX_BODY": "1000"},
+        db="/x/notes.db",
+        token="t0ken",
+        allowed_hosts=allowed_hosts(["notes.example"]),
+    )
+    assert Settings.from_env(settings.to_env()) == settings
 
 
 def test_urls_are_accepted_and_passwords_masked() -> None:
@@ -133,8 +142,9 @@ def create_at_revision(target: str, revision: str) -> None:
     engine.dispose()
 
 
-def test_store_from_revision_0001_is_upgraded_with_its_notes(db_target: str) -> None:
+def test_store_from_revision_0001_is_upgraded_with_its_notes(empty_db_target: str) -> None:
     """The fixture for every later migration: a 0001 store with data in it."""
+    db_target = empty_db_target
     create_at_revision(db_target, "0001")
     engine = create_engine(resolve_url(db_target))
     with engine.begin() as connection:
@@ -171,7 +181,8 @@ def test_store_from_revision_0001_is_upgraded_with_its_notes(db_target: str) -> 
     store.close()
 
 
-def test_two_processes_creating_one_store_at_once_both_succeed(db_target: str) -> None:
+def test_two_processes_creating_one_store_at_once_both_succeed(empty_db_target: str) -> None:
+    db_target = empty_db_target
     script = (
         "import sys; from notes_core.engine import open_store; "
         "from notes_core.session import session_scope; from notes_core import repository\n"

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from notes_api.deps import StoreDep
+from notes_api.deps import NotesDep
 from notes_api.errors import error_response
 from notes_api.strict_json import StrictJSONRoute
 from notes_core.errors import StoreError
@@ -34,14 +34,14 @@ class Unhealthy(BaseModel):
         503: {"description": "The store does not answer.", "model": Unhealthy},
     },
 )
-async def healthz(request: Request, store: StoreDep) -> JSONResponse:
+async def healthz(request: Request, notes: NotesDep) -> JSONResponse:
     """200 `{"status": "ok"}` when the store answers a query, else 503."""
     # Not admitted with the other routes, and its ping runs on threads of its own: it
     # never queues behind requests that saturate the store or the thread pool.
     try:
         with anyio.fail_after(PING_TIMEOUT_SECONDS):
             await anyio.to_thread.run_sync(
-                store.ping, limiter=request.app.state.health_threads, abandon_on_cancel=True
+                notes.ping, limiter=request.app.state.health_threads, abandon_on_cancel=True
             )
     except StoreError as exc:
         return unhealthy(str(exc))

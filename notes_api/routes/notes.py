@@ -5,10 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator
 
-from notes_api.deps import StoreDep
+from notes_api.deps import NotesDep
 from notes_api.errors import error_response
 from notes_api.strict_json import StrictJSONRoute
-from notes_core import repository
 from notes_core.models import Note
 from notes_core.schemas import (
     NoteCreate,
@@ -18,7 +17,6 @@ from notes_core.schemas import (
     NotesPublic,
     NoteUpdate,
 )
-from notes_core.session import session_scope
 from notes_core.validation import parse_note_id
 
 router = APIRouter(prefix="/api/v1/notes", tags=["notes"], route_class=StrictJSONRoute)
@@ -63,10 +61,9 @@ def note_response(note: Note, status_code: int = 200) -> Response:
 
 
 @router.post("", status_code=201, response_model=NotePublic, responses={201: ETAG})
-def create_note(body: NoteCreate, store: StoreDep) -> Response:
+def create_note(body: NoteCreate, notes: NotesDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
-    with session_scope(store, write=True) as session:
-        note = repository.add(session, text=body.text, tags=body.tags)
+    note = notes.add(body.text, tags=body.tags)
     response = note_response(note, status_code=201)
     response.headers["Location"] = f"/api/v1/notes/{note.id}"
     return response
@@ -74,7 +71,7 @@ def create_note(body: NoteCreate, store: StoreDep) -> Response:
 
 @router.get("", response_model=NotesPublic | NoteHitsPublic)
 def list_notes(
-    store: StoreDep,
+    notes: NotesDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="Notes per page.")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
     tag: Annotated[list[str], Query(description="Only notes with all these tags.")] = [],  # noqa: B006
@@ -85,22 +82,19 @@ def list_notes(
 ) -> Response:
     """Notes newest first, a page at a time; with `q`, the notes matching it, best first,
     each with a `snippet` around the match."""
-    with session_scope(store) as session:
-        if q is not None:
-            hits = repository.search_page(session, query=q, tags=tag, limit=limit, cursor=cursor)
-            items = [NoteHit.of_hit(hit) for hit in hits.items]
-            return json_response(NoteHitsPublic(items=items, next_cursor=hits.next_cursor))
-        page = repository.list_page(session, tags=tag, limit=limit, cursor=cursor)
-    notes = [NotePublic.of(note) for note in page.items]
-    return json_response(NotesPublic(items=notes, next_cursor=page.next_cursor))
+    if q is not None:
+        hits = notes.search_page(q, tags=tag, limit=limit, cursor=cursor)
+        found = [NoteHit.of_hit(hit) for hit in hits.items]
+        return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
+    page = notes.page(tags=tag, limit=limit, cursor=cursor)
+    items = [NotePublic.of(note) for note in page.items]
+    return json_response(NotesPublic(items=items, next_cursor=page.next_cursor))
 
 
 @router.get("/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND})
-def get_note(note_id: NoteIdPath, store: StoreDep) -> Response:
+def get_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
     """One note, with its version in `ETag`."""
-    with session_scope(store) as session:
-        note = repository.get(session, note_id=note_id)
-    return note_response(note)
+    return note_response(notes.get(note_id))
 
 
 @router.patch(
@@ -109,7 +103,7 @@ def get_note(note_id: NoteIdPath, store: StoreDep) -> Response:
 def update_note(
     note_id: NoteIdPath,
     body: NoteUpdate,
-    store: StoreDep,
+    notes: NotesDep,
     if_match: Annotated[
         str | None,
         Header(
@@ -124,16 +118,12 @@ def update_note(
     never overwritten: if the note is no longer that version, the answer is 412 and nothing
     changes. Without `If-Match` the change is made whatever the note holds.
     """
-    with session_scope(store, write=True) as session:
-        note = repository.update(
-            session, note_id=note_id, text=body.text, tags=body.tags, if_match=if_match
-        )
+    note = notes.update(note_id, text=body.text, tags=body.tags, if_match=if_match)
     return note_response(note)
 
 
 @router.delete("/{note_id}", status_code=204, responses=NOT_FOUND)
-def delete_note(note_id: NoteIdPath, store: StoreDep) -> Response:
+def delete_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
     """Delete a note."""
-    with session_scope(store, write=True) as session:
-        repository.delete_many(session, note_ids=[note_id])
+    notes.delete([note_id])
     return Response(status_code=204)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from notes_cli.output import Format, choose_format, print_notes
-from notes_cli.state import store_session
-from notes_core import repository
+from notes_cli.state import open_notes
 from notes_core.errors import NoteChanged, NoteNotFound
 from notes_core.validation import parse_note_id
 
@@ -60,8 +59,8 @@ def add(
     content = text_from(text)
     if content is None:
         content = read_stdin()
-    with store_session(ctx, write=True) as session:
-        note = repository.add(session, text=content, tags=tag or [])
+    with open_notes(ctx) as notes:
+        note = notes.add(content, tags=tag or [])
     typer.echo(note.id)
 
 
@@ -76,9 +75,8 @@ def list_(
 
     Example: notes list --tag work --format ids | xargs notes rm
     """
-    with store_session(ctx) as session:
-        notes = repository.iter_notes(session, tags=tag or [], limit=limit)
-        print_notes(notes, choose_format(fmt, as_json))
+    with open_notes(ctx) as notes:
+        print_notes(notes.iterate(tags=tag or [], limit=limit), choose_format(fmt, as_json))
 
 
 def show(
@@ -95,8 +93,8 @@ def show(
     if fmt not in ("text", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of 'text', 'json'", param_hint="--format")
     number = parse_note_id(note_id)
-    with store_session(ctx) as session:
-        note = repository.get(session, note_id=number)
+    with open_notes(ctx) as notes:
+        note = notes.get(number)
     if fmt == "json":
         from notes_core.schemas import NotePublic
 
@@ -127,10 +125,8 @@ def edit(
     if content is None and not tag and not untag:
         edit_in_editor(ctx, number)
         return
-    with store_session(ctx, write=True) as session:
-        repository.update(
-            session, note_id=number, text=content, add_tags=tag or [], remove_tags=untag or []
-        )
+    with open_notes(ctx) as notes:
+        notes.update(number, text=content, add_tags=tag or [], remove_tags=untag or [])
 
 
 def edit_in_editor(ctx: typer.Context, number: int) -> None:
@@ -138,16 +134,16 @@ def edit_in_editor(ctx: typer.Context, number: int) -> None:
     meanwhile: then nothing is overwritten and the edited text is kept in a file."""
     from notes_cli.editor import edit_text, keep_text
 
-    with store_session(ctx) as session:
-        note = repository.get(session, note_id=number)
+    with open_notes(ctx) as notes:
+        note = notes.get(number)
     # No transaction stays open while the editor runs (that could be hours): the note's
     # etag, checked under the write lock, tells whether anyone wrote to it in between.
     content = edit_text(note.text)
     if content is None:
         return
     try:
-        with store_session(ctx, write=True) as session:
-            repository.update(session, note_id=number, text=content, if_match=note.etag)
+        with open_notes(ctx) as notes:
+            notes.update(number, text=content, if_match=note.etag)
     except NoteChanged:
         kept = shlex.quote(str(keep_text(content, f"edit-{number}")))
         raise NoteChanged(
@@ -170,8 +166,8 @@ def rm(
     Example: notes list --tag scratch --format ids | xargs notes rm
     """
     numbers = [parse_note_id(value) for value in note_ids]
-    with store_session(ctx, write=True) as session:
-        repository.delete_many(session, note_ids=numbers)
+    with open_notes(ctx) as notes:
+        notes.delete(numbers)
 
 
 def register(app: typer.Typer) -> None:

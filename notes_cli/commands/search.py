@@ -6,8 +6,7 @@ import typer
 
 from notes_cli.commands.notes import FormatOption, JsonOption, LimitOption, TagOption
 from notes_cli.output import choose_format, print_hits
-from notes_cli.state import store_session
-from notes_core import repository
+from notes_cli.state import open_notes
 
 
 def search(
@@ -25,8 +24,8 @@ def search(
 
     Example: notes search 'deploy* -staging' --tag ops --limit 5
     """
-    with store_session(ctx) as session:
-        hits = repository.iter_search(session, query=" ".join(query), tags=tag or [], limit=limit)
+    with open_notes(ctx) as notes:
+        hits = notes.search(" ".join(query), tags=tag or [], limit=limit)
         print_hits(hits, choose_format(fmt, as_json))
 
 

@@ -15,7 +15,6 @@ def serve(
     token: Annotated[
         str | None,
         typer.Option(
-            envvar="NOTES_TOKEN",
             help="Require 'Authorization: Bearer TOKEN' on every endpoint with notes "
             "(default: $NOTES_TOKEN). Printable ASCII, no spaces. Needed to listen beyond "
             "loopback.",
@@ -24,23 +23,24 @@ def serve(
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
     max_body: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-body",
-            envvar="NOTES_MAX_BODY",
-            help="Largest request body in bytes; bigger ones get 413.",
+            help="Largest request body in bytes; bigger ones get 413 "
+            "(default: $NOTES_MAX_BODY, else 4 MiB).",
             min=1,
+            show_default=False,
         ),
-    ] = 4 * 1024 * 1024,
+    ] = None,
     allowed_host: Annotated[
         list[str] | None,
         typer.Option(
             "--allowed-host",
-            envvar="NOTES_ALLOWED_HOSTS",
             metavar="NAME",
             help="A host name clients may use in the Host header, besides the loopback "
             "names (repeatable; *.example.com matches subdomains). Without it, a loopback "
-            "server answers only loopback names, and one beyond loopback any name.",
+            "server answers only loopback names, and one beyond loopback any name "
+            "(also: $NOTES_ALLOWED_HOSTS, comma-separated).",
             show_default=False,
         ),
     ] = None,
@@ -49,42 +49,39 @@ def serve(
 
     Example: NOTES_TOKEN=$(openssl rand -hex 16) notes serve --host 0.0.0.0 --port 8080
     """
+    import dataclasses
+
     import uvicorn
 
-    from notes_api.settings import (
-        ANY_HOST,
-        Settings,
-        allowed_hosts,
-        check_bind,
-        host_for_header,
-        is_loopback,
-        is_wildcard_bind,
-        split_names,
-    )
-    from notes_core.engine import open_store
+    from notes_api.settings import check_bind, host_for_header, is_loopback, is_wildcard_bind
+    from notes_core.library import Notes
     from notes_core.location import resolve_url
+    from notes_core.settings import ANY_HOST, LOOPBACK_HOSTS, allowed_hosts, split_names
 
-    token = token or None  # an empty NOTES_TOKEN is no token
+    state: CliState = ctx.obj
+    from_env = state.settings  # --db and the NOTES_* variables, read once at start
     extra = [name for raw in allowed_host or [] for name in split_names(raw)]
+    extra += [name for name in from_env.allowed_hosts if name not in LOOPBACK_HOSTS]
     if not extra and not is_loopback(host):
         # Beyond loopback the token guards every note, whatever the Host says.
         extra = [ANY_HOST]
     elif not is_wildcard_bind(host):
         extra.append(host_for_header(host))  # e.g. --host 127.0.0.2, or a LAN address
+    token = token or from_env.token
     check_bind(host, token)
-    # Checks the token and the names; fails with one line before anything opens.
-    Settings(token=token, max_body=max_body, allowed_hosts=allowed_hosts(extra))
-    state: CliState = ctx.obj
+    # Checks the token and the names: one Error line before anything opens.
+    settings = dataclasses.replace(
+        from_env,
+        db=resolve_url(from_env.db).render_as_string(hide_password=False),
+        token=token,
+        max_body=max_body or from_env.max_body,
+        allowed_hosts=allowed_hosts(extra),
+    )
     # Fail here, with one line, before anything listens: a bad --db never starts a server.
-    open_store(state.db).close()
-    # Workers are separate processes: they read the settings from the environment.
-    os.environ["NOTES_DB"] = resolve_url(state.db).render_as_string(hide_password=False)
-    os.environ["NOTES_MAX_BODY"] = str(max_body)
-    os.environ["NOTES_ALLOWED_HOSTS"] = ",".join(extra)
-    if token:
-        os.environ["NOTES_TOKEN"] = token
-    else:
-        os.environ.pop("NOTES_TOKEN", None)
+    Notes.open(settings).close()
+    # uvicorn's workers are processes started from an import path: they rebuild the same
+    # settings from this environment with Settings.from_env (notes_api/main.py).
+    os.environ.update(settings.to_env())
     typer.echo(f"notes: serving on http://{host}:{port} (Ctrl-C stops)", err=True)
     uvicorn.run(
         "notes_api.main:app_from_env",

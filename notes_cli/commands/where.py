@@ -12,7 +12,7 @@ def path(ctx: typer.Context) -> None:
     Example: du -h "$(notes path)"
     """
     state: CliState = ctx.obj
-    typer.echo(describe(resolve_url(state.db)))
+    typer.echo(describe(resolve_url(state.settings.db)))
 
 
 def register(app: typer.Typer) -> None:

@@ -123,6 +123,6 @@ def collect_cli(processes: list[subprocess.Popen[str]], ack: Acknowledged, *, ki
 def stored_notes(db: str) -> dict[int, tuple[str, list[str]]]:
     store = open_store(db)
     with session_scope(store) as session:
-        found = {n.id: (n.text, n.tags) for n in repository.iter_notes(session)}
+        found = {n.id: (n.text, n.tags) for n in repository.iterate(session)}
     store.close()
     return found

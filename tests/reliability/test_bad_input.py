@@ -88,7 +88,7 @@ def snapshot(db: str) -> list[str]:
         store = open_store(db)
         try:
             with session_scope(store) as session:
-                return [NotePublic.of(n).model_dump_json() for n in repository.iter_notes(session)]
+                return [NotePublic.of(n).model_dump_json() for n in repository.iterate(session)]
         finally:
             store.close()
     assert Path(db).is_file(), db  # sqlite3.connect would create it

@@ -172,7 +172,9 @@ class NotesMachine(RuleBasedStateMachine):
         batch = [repository.NewNote(text, tags) for text, tags in new]
         with session_scope(self.store, write=True) as session:
             ids = repository.add_many(session, notes=batch)
-            stored = repository.list_notes(session, after_id=self.next_id - 1, newest_first=False)
+            stored = [
+                n for n in repository.iterate(session, oldest_first=True) if n.id >= self.next_id
+            ]
         assert ids == list(range(self.next_id, self.next_id + len(new)))
         assert [note.id for note in stored] == ids
         for note, (note_text, tags) in zip(stored, new, strict=True):
@@ -283,13 +285,13 @@ class NotesMachine(RuleBasedStateMachine):
         """All the given tags are required; newest first; pages chain to the same list."""
         expected = self.newest_first(tags)
         with session_scope(self.store) as session:
-            listed = repository.list_notes(session, tags=tags)
-            streamed = list(repository.iter_notes(session, tags=tags))
-            limited = repository.list_notes(session, tags=tags, limit=limit)
+            listed = list(repository.iterate(session, tags=tags))
+            streamed = list(repository.iterate(session, tags=tags))
+            limited = list(repository.iterate(session, tags=tags, limit=limit))
             paged: list[Note] = []
             cursor: str | None = None
             while True:
-                page = repository.list_page(session, tags=tags, limit=limit, cursor=cursor)
+                page = repository.page(session, tags=tags, limit=limit, cursor=cursor)
                 assert len(page.items) <= limit
                 paged += page.items
                 if page.next_cursor is None:
@@ -357,7 +359,7 @@ class NotesMachine(RuleBasedStateMachine):
     def store_matches_model(self) -> None:
         type(self).steps += 1
         with session_scope(self.store) as session:
-            stored = repository.list_notes(session)
+            stored = list(repository.iterate(session))
         assert [(n.id, n.text, n.tags) for n in stored] == [
             self.expected(i) for i in self.newest_first()
         ]

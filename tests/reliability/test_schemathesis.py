@@ -26,10 +26,10 @@ from schemathesis.checks import (
 from starlette.types import Receive, Scope, Send
 
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_core import repository
 from notes_core.engine import Store, open_store
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 
 TOKEN = "schemathesis-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -100,7 +100,7 @@ def app(tmp_path: Path) -> FastAPI:
 def test_every_answer_is_documented_and_never_a_5xx(app: FastAPI, case: Case) -> None:
     CASES_RUN[case.operation.label] = CASES_RUN.get(case.operation.label, 0) + 1
     response = case.call_and_validate(base_url=LOCAL, headers=AUTH, checks=CHECKS)
-    assert isinstance(app.state.store, Store), "the lifespan did not open the store"
+    assert isinstance(app.state.notes.store, Store), "the lifespan did not open the store"
     if case.method.upper() != case.operation.method.upper():
         return  # a method the path does not have (405), sent on purpose
     if case.path == "/healthz":

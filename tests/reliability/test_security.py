@@ -19,11 +19,11 @@ from sqlalchemy.engine import make_url
 
 from notes_api import deps
 from notes_api.app import create_app
-from notes_api.settings import Settings
 from notes_core import repository
 from notes_core.engine import open_store
 from notes_core.errors import StoreError
 from notes_core.session import session_scope
+from notes_core.settings import Settings
 from notes_core.validation import MAX_TAGS_PER_NOTE
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.serving import NOTES, Server, free_port, request
@@ -204,7 +204,7 @@ def test_healthz_is_503_when_the_sqlite_store_is_gone(sqlite_path: Path) -> None
         shutil.rmtree(sqlite_path.parent)
         # Open connections keep the deleted file alive; a fresh one (a restarted worker,
         # a recycled pool) finds nothing.
-        app.state.store.engine.dispose()
+        app.state.notes.store.engine.dispose()
         health = client.get("/healthz")
         assert health.status_code == 503
         assert health.json()["status"] == "unavailable"
