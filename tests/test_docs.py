@@ -20,3 +20,11 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     test = readme_commands()[1]
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test in ci_lines
+
+
+def test_the_readme_test_command_runs_lint_types_and_the_serve_tests() -> None:
+    """A bare `pytest` leaves the serve tests out; the command CI runs must not."""
+    test = readme_commands()[1]
+    for check in (".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy"):
+        assert f"&& {check} &&" in test
+    assert test.endswith('&& .venv/bin/pytest -m "not slow"')

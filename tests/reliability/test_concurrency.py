@@ -5,6 +5,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.load import (
     Acknowledged,
     collect_cli,
@@ -13,6 +15,8 @@ from tests.reliability.load import (
     stored_notes,
 )
 from tests.serving import Server
+
+pytestmark = pytest.mark.serve
 
 SECONDS = 10
 

@@ -1,7 +1,8 @@
 """Crash rounds: `notes serve` under write load from HTTP clients and CLI processes is
 SIGKILLed at a seeded random moment and restarted; nothing acknowledged may be lost.
 
-5 rounds per engine in the default run, 20 with `-m slow`.
+5 rounds per engine in the README's test command (marked `serve`, so not in a bare
+`pytest`), 20 with `-m slow`.
 """
 
 import random
@@ -20,6 +21,8 @@ from tests.reliability.load import (
     stored_notes,
 )
 from tests.serving import Server, request
+
+pytestmark = pytest.mark.serve
 
 SEED = 20261125
 HTTP_CLIENTS = 12
