@@ -10,37 +10,49 @@ Each method is one transaction. `transaction(write=True)` gives a `Notes` bound 
 transaction, for work of several steps that must happen together or not at all.
 """
 
+from __future__ import annotations
+
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from notes_core import repository
 from notes_core.engine import Store, open_store
 from notes_core.models import Note
-from notes_core.repository import NewNote, Page, SearchHit
+from notes_core.repository import NewNote, Page
 from notes_core.session import session_scope
 from notes_core.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from notes_core.repository.full_text import SearchHit
+
 T = TypeVar("T")
 __all__ = ["NewNote", "Note", "Notes", "Page", "SearchHit"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SearchHit":  # imported on first use, like search itself
+        from notes_core.repository.full_text import SearchHit
+
+        return SearchHit
+    raise AttributeError(f"module 'notes_core.library' has no attribute {name!r}")
 
 
 class Notes:
     """An open store. Open it with `Notes.open(...)`; close it (or use `with`) when done."""
 
-    def __init__(self, store: Store, *, connection: "Connection | None" = None) -> None:
+    def __init__(self, store: Store, *, connection: Connection | None = None) -> None:
         # The open engine and its URL: for tools and tests, not for the CLI or the API.
         self.store = store
         self._connection = connection
         self._write = False
 
     @classmethod
-    def open(cls, target: "str | Settings | None" = None) -> "Notes":
+    def open(cls, target: str | Settings | None = None) -> Notes:
         """Open (creating or upgrading) the store that `target` names: a SQLite file path,
         a SQLAlchemy URL, or Settings; None is the default store in the user data dir.
 
@@ -73,7 +85,7 @@ class Notes:
         self.store.ping()
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator["Notes"]:
+    def transaction(self, *, write: bool = False) -> Iterator[Notes]:
         """A `Notes` whose every call runs in one transaction: committed when the block
         ends, rolled back if it raises. Write transactions hold the write lock throughout.
         """
@@ -88,12 +100,12 @@ class Notes:
             yield bound
 
     @contextmanager
-    def _session(self, *, write: bool = False) -> Iterator["Connection"]:
+    def _session(self, *, write: bool = False) -> Iterator[Connection]:
         with self.transaction(write=write) as bound:
             assert bound._connection is not None
             yield bound._connection
 
-    def _stream(self, start: "Callable[[Connection], Iterator[T]]") -> Iterator[T]:
+    def _stream(self, start: Callable[[Connection], Iterator[T]]) -> Iterator[T]:
         """Items of a generator that reads in one transaction. `start` is called before
         this returns, so bad input raises here, not at the first item."""
         scope = self._session()
@@ -200,8 +212,10 @@ class Notes:
         """Notes matching `query`, best match first, streamed in one read transaction.
         Never raises on the words of the query; raises InvalidInput (before it returns)
         for a query over the size limit or a bad limit."""
+        import notes_core.repository.full_text as search_rows  # only search needs it
+
         return self._stream(
-            lambda session: repository.iter_search(session, query=query, tags=tags, limit=limit)
+            lambda session: search_rows.iter_search(session, query=query, tags=tags, limit=limit)
         )
 
     def search_page(
@@ -213,7 +227,9 @@ class Notes:
         cursor: str | None = None,
     ) -> Page[SearchHit]:
         """One page of search hits, best first, and the cursor of the next."""
+        import notes_core.repository.full_text as search_rows
+
         with self._session() as session:
-            return repository.search_page(
+            return search_rows.search_page(
                 session, query=query, tags=tags, limit=limit, cursor=cursor
             )

@@ -1,10 +1,12 @@
 """The repository: the functions behind `notes_core.Notes`, the only code with SQL.
 
 One module per job: `notes` (adding, changing, reading and listing notes), `pagination`
-(pages and cursors), `search` (with `search_sqlite` and `search_postgres` for each
+(pages and cursors), `full_text` (search, with `search_sqlite` and `search_postgres` for each
 engine's SQL). Each function takes the caller's connection and keyword-only arguments and
 never commits.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from notes_core.repository.notes import (
     BATCH_SIZE,
@@ -18,7 +20,9 @@ from notes_core.repository.notes import (
     update,
 )
 from notes_core.repository.pagination import Page
-from notes_core.repository.search import SearchHit, iter_search, search, search_page
+
+if TYPE_CHECKING:
+    from notes_core.repository.full_text import SearchHit, iter_search, search, search_page
 
 __all__ = [
     "BATCH_SIZE",
@@ -36,3 +40,12 @@ __all__ = [
     "search_page",
     "update",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Search is imported on first use: `notes add` and `notes list` never need it.
+    if name in ("SearchHit", "iter_search", "search", "search_page"):
+        from notes_core.repository import full_text as search_module
+
+        return getattr(search_module, name)
+    raise AttributeError(f"module 'notes_core.repository' has no attribute {name!r}")
