@@ -27,10 +27,11 @@ from notes_core import repository
 from notes_core.engine import Store, open_store
 from notes_core.errors import InvalidInput, InvalidNote
 from notes_core.location import resolve_url
-from notes_core.migrate import SCHEMA_HEAD, upgrade
+from notes_core.migrate import SCHEMA_HEAD
 from notes_core.session import session_scope
 from notes_core.settings import Settings
 from notes_core.validation import MAX_TAGS_PER_NOTE, clean_tag
+from tests.test_store import create_at_revision
 
 NOTES = str(Path(sys.executable).parent / "notes")
 TOO_MANY_TAGS = "too many tags: a note has at most 1,000"
@@ -312,17 +313,6 @@ def test_text_of_only_invisible_characters_is_refused_as_empty(
 
 
 # --- item 14: stores from before normalisation ---------------------------------------------
-
-
-def create_at_revision(target: str, revision: str) -> None:
-    """A store exactly as an older notes left it: migrated only to `revision`."""
-    url = resolve_url(target)
-    if url.get_backend_name() == "sqlite":
-        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        upgrade(connection, target=revision)
-    engine.dispose()
 
 
 OLD_TAGS = {
