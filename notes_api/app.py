@@ -16,7 +16,7 @@ from notes_api.errors import BUSY_RESPONSE, InvalidRequest, error_response, inst
 from notes_api.head import HeadMiddleware
 from notes_api.hosts import HostCheckMiddleware
 from notes_api.internal_errors import InternalErrorMiddleware
-from notes_api.routes import health, notes, seed
+from notes_api.routes import health, notes, revisions, seed, trash
 from notes_core import __version__
 from notes_core.library import Notes
 from notes_core.settings import Settings
@@ -67,5 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     protected = [Depends(require_token), Depends(store_turn, scope="function")]
     app.include_router(seed.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(notes.router, dependencies=protected, responses=AUTH_RESPONSES)
+    app.include_router(revisions.router, dependencies=protected, responses=AUTH_RESPONSES)
+    app.include_router(trash.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(health.router)
     return app

@@ -9,11 +9,17 @@ from pydantic import BaseModel, ConfigDict
 
 from notes_api.admission import RETRY_AFTER_SECONDS
 from notes_core.errors import (
+    BackupExists,
+    BackupUnsupported,
+    InvalidImport,
     InvalidInput,
     InvalidNote,
     NoteChanged,
+    NoteInTrash,
     NoteNotFound,
+    NoteNotInTrash,
     NotesError,
+    RevisionNotFound,
     StoreBusy,
     StoreError,
 )
@@ -63,10 +69,18 @@ BUSY_RESPONSE: dict[str, Any] = {
 
 STATUS_FOR_ERROR: list[tuple[type[NotesError], int]] = [
     (NoteNotFound, 404),
+    (NoteInTrash, 404),
+    (NoteNotInTrash, 404),
+    (RevisionNotFound, 404),
     (NoteChanged, 412),
     (InvalidNote, 422),
     (InvalidInput, 422),
     (StoreError, 503),
+    # No route raises these three (import and backup are the CLI's), but a library call
+    # added later that does still gets a fitting 4xx, never a 500.
+    (BackupUnsupported, 400),
+    (BackupExists, 409),
+    (InvalidImport, 422),
 ]
 
 
@@ -77,10 +91,33 @@ def status_for(exc: NotesError) -> int:
     return 400
 
 
+def detail_for(exc: NotesError) -> str:
+    """The error's message, except where the core's names a CLI command: an API user is
+    told the request that does the same."""
+    if isinstance(exc, NoteInTrash):
+        return in_trash_detail(exc.note_ids)
+    if isinstance(exc, RevisionNotFound):
+        return (
+            f"note {exc.note_id} has no version {exc.number}; it has versions 1 to {exc.count} "
+            f"(see GET /api/v1/notes/{exc.note_id}/revisions)"
+        )
+    return str(exc)
+
+
+def in_trash_detail(note_ids: list[int]) -> str:
+    if len(note_ids) == 1:
+        [note_id] = note_ids
+        return (
+            f"note {note_id} is in the trash; restore it with POST /api/v1/trash/{note_id}/restore"
+        )
+    listed = ", ".join(str(note_id) for note_id in note_ids)
+    return f"notes {listed} are in the trash; restore each with POST /api/v1/trash/{{id}}/restore"
+
+
 async def notes_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotesError)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, StoreBusy) else None
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
+    return JSONResponse({"detail": detail_for(exc)}, status_code=status_for(exc), headers=headers)
 
 
 def _shown(value: object) -> str | int:

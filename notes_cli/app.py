@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.commands import notes, search, serve, where
+from notes_cli.commands import backup, history, notes, search, serve, transfer, trash, where
 from notes_cli.errors import NotesGroup
 from notes_cli.state import CliState
 from notes_core import __version__
@@ -52,7 +52,7 @@ def main_options(
     ctx.obj = CliState(settings=Settings.from_env(os.environ, db=db))
 
 
-for module in (notes, search, where, serve):
+for module in (notes, search, where, serve, trash, history, transfer, backup):
     module.register(app)
 
 

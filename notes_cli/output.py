@@ -14,10 +14,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.table import Table
     from rich.text import Text
 
     from notes_core.library import SearchHit
-    from notes_core.models import Note
+    from notes_core.models import Note, Revision
 
 # What a terminal acts on instead of printing: C0 controls, DEL, C1 controls (ESC and CSI
 # start the sequences that retitle, clear or recolour it; CR overwrites the line), and the
@@ -108,38 +111,64 @@ def choose_format(chosen: Format | None, as_json: bool) -> Format:
     return Format.table if sys.stdout.isatty() else Format.plain
 
 
+class HistoryFormat(StrEnum):
+    table = "table"
+    plain = "plain"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def choose_history_format(chosen: HistoryFormat | None, as_json: bool) -> HistoryFormat:
+    """As `choose_format`, for the versions of a note (which have no `ids` format)."""
+    if as_json:
+        return HistoryFormat.json
+    if chosen is not None:
+        return chosen
+    return HistoryFormat.table if sys.stdout.isatty() else HistoryFormat.plain
+
+
 def first_line(text: str) -> str:
     """The first line, as the people formats show it (the CR of a CRLF line end dropped)."""
     return text.split("\n", 1)[0].removesuffix("\r")
 
 
-def print_notes(notes: Iterable["Note"], fmt: Format) -> None:
-    """Write notes to stdout in `fmt`; machine formats never hold more than one note."""
+def print_notes(notes: Iterable["Note"], fmt: Format, *, trash: bool = False) -> None:
+    """Write notes to stdout in `fmt`; machine formats never hold more than one note.
+
+    With `trash` (notes in the trash), `plain` and the table show when each was trashed
+    instead of when it was created, and `csv` adds a `trashed_at` column; JSON carries
+    `trashed_at` for every note in the trash.
+    """
     out = sys.stdout
     if fmt is Format.table:
-        _table(((note, None) for note in notes), search=False)
+        empty = "The trash is empty." if trash else "No notes."
+        _table(((note, None) for note in notes), trash=trash, empty=empty)
     elif fmt is Format.ids:
         for note in notes:
             out.write(f"{note.id}\n")
     elif fmt is Format.plain:
         for note in notes:
-            out.write(_plain_fields(note) + "\n")
+            out.write(_plain_fields(note, trash=trash) + "\n")
     elif fmt is Format.csv:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["id", "created_at", "updated_at", "tags", "text"])
+        header = ["id", "created_at", "updated_at", "tags", "text"]
+        writer.writerow([*header, "trashed_at"] if trash else header)
         for note in notes:
-            writer.writerow(_csv_fields(note))
+            fields = csv_fields(note)
+            writer.writerow([*fields, _timestamp(note.trashed_at)] if trash else fields)
     else:
-        from notes_core.schemas import NotePublic
+        from notes_core.schemas import note_public
 
-        _json_lines((NotePublic.of(note).model_dump_json() for note in notes), fmt)
+        documents = (note_public(note).model_dump_json() for note in notes)
+        _json_lines(documents, lines=fmt is Format.jsonl)
 
 
 def print_hits(hits: Iterable["SearchHit"], fmt: Format) -> None:
     """Write search hits to stdout in `fmt`, with the snippet as an extra field."""
     out = sys.stdout
     if fmt is Format.table:
-        _table(((hit.note, hit) for hit in hits), search=True)
+        _table(((hit.note, hit) for hit in hits), search=True, empty="No matches.")
     elif fmt is Format.ids:
         for hit in hits:
             out.write(f"{hit.note.id}\n")
@@ -150,32 +179,38 @@ def print_hits(hits: Iterable["SearchHit"], fmt: Format) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["id", "created_at", "updated_at", "tags", "text", "snippet"])
         for hit in hits:
-            writer.writerow([*_csv_fields(hit.note), hit.snippet])
+            writer.writerow([*csv_fields(hit.note), hit.snippet])
     else:
         from notes_core.schemas import NoteHit
 
-        _json_lines((NoteHit.of_hit(hit).model_dump_json() for hit in hits), fmt)
+        documents = (NoteHit.of_hit(hit).model_dump_json() for hit in hits)
+        _json_lines(documents, lines=fmt is Format.jsonl)
 
 
-def _plain_fields(note: "Note") -> str:
-    created = note.created_at.isoformat(timespec="microseconds")
+def _plain_fields(note: "Note", *, trash: bool = False) -> str:
+    when = _timestamp(note.trashed_at if trash else note.created_at)
     tags = visible(",".join(note.tags)).text
-    return f"{note.id}\t{created}\t{tags}\t{visible(first_line(note.text)).text}"
+    return f"{note.id}\t{when}\t{tags}\t{visible(first_line(note.text)).text}"
 
 
-def _csv_fields(note: "Note") -> list[str | int]:
+def _timestamp(moment: "datetime | None") -> str:
+    return "" if moment is None else moment.isoformat(timespec="microseconds")
+
+
+def csv_fields(note: "Note") -> list[str | int]:
     return [
         note.id,
-        note.created_at.isoformat(timespec="microseconds"),
-        note.updated_at.isoformat(timespec="microseconds"),
+        _timestamp(note.created_at),
+        _timestamp(note.updated_at),
         ",".join(note.tags),
         note.text,
     ]
 
 
-def _json_lines(documents: Iterator[str], fmt: Format) -> None:
+def _json_lines(documents: Iterator[str], *, lines: bool) -> None:
+    """One JSON document per line (jsonl), or one array of them, written as they come."""
     out = sys.stdout
-    if fmt is Format.jsonl:
+    if lines:
         for document in documents:
             out.write(document + "\n")
         return
@@ -187,36 +222,98 @@ def _json_lines(documents: Iterator[str], fmt: Format) -> None:
     out.write("]\n" if separator == "\n" else "\n]\n")
 
 
-def _table(rows: Iterable[tuple["Note", "SearchHit | None"]], *, search: bool) -> None:
-    from rich.console import Console
+def print_history(revisions: Iterable["Revision"], fmt: HistoryFormat) -> None:
+    """Write the versions of a note to stdout in `fmt`, as they come (oldest first)."""
+    out = sys.stdout
+    if fmt is HistoryFormat.table:
+        _history_table(revisions)
+    elif fmt is HistoryFormat.plain:
+        for version in revisions:
+            tags = visible(",".join(version.tags)).text
+            line = visible(first_line(version.text)).text
+            out.write(f"{version.revision}\t{_timestamp(version.updated_at)}\t{tags}\t{line}\n")
+    elif fmt is HistoryFormat.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["revision", "updated_at", "current", "tags", "text"])
+        for version in revisions:
+            writer.writerow(
+                [
+                    version.revision,
+                    _timestamp(version.updated_at),
+                    "true" if version.current else "false",
+                    ",".join(version.tags),
+                    version.text,
+                ]
+            )
+    else:
+        from notes_core.schemas import RevisionPublic
+
+        documents = (RevisionPublic.of(version).model_dump_json() for version in revisions)
+        _json_lines(documents, lines=fmt is HistoryFormat.jsonl)
+
+
+def _local(moment: "datetime") -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _new_table() -> "Table":
     from rich.table import Table
+
+    return Table(box=None, header_style="bold", pad_edge=False)
+
+
+def _print_table(table: "Table", *, empty: str) -> None:
+    from rich.console import Console
     from rich.text import Text
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
+    # Content reaches Rich only as Text; with markup, emoji codes and highlighting off
+    # here too, no string printed can be read as anything but characters.
+    console = Console(markup=False, emoji=False, highlight=False)
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print(Text(empty, style="dim"))
+
+
+def _table(
+    rows: Iterable[tuple["Note", "SearchHit | None"]],
+    *,
+    search: bool = False,
+    trash: bool = False,
+    empty: str,
+) -> None:
+    table = _new_table()
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
-    table.add_column("created", style="dim", no_wrap=True)
+    table.add_column("trashed" if trash else "created", style="dim", no_wrap=True)
     table.add_column("tags", style="green")
     table.add_column("match" if search else "text", overflow="ellipsis", no_wrap=True)
-    count = 0
     for note, hit in rows:
         if hit is not None:
             body = _cell(hit.snippet, hit.highlights)
         else:
             body = _cell(first_line(note.text))
+        when = note.trashed_at if trash and note.trashed_at else note.created_at
+        table.add_row(str(note.id), _local(when), _cell(", ".join(note.tags)), body)
+    _print_table(table, empty=empty)
+
+
+def _history_table(revisions: Iterable["Revision"]) -> None:
+    table = _new_table()
+    # A mark before the current version, as `git branch` marks the current branch.
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("rev", justify="right", style="cyan", no_wrap=True)
+    table.add_column("date", style="dim", no_wrap=True)
+    table.add_column("tags", style="green")
+    table.add_column("text", overflow="ellipsis", no_wrap=True)
+    for version in revisions:
         table.add_row(
-            str(note.id),
-            note.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            _cell(", ".join(note.tags)),
-            body,
+            "*" if version.current else "",
+            str(version.revision),
+            _local(version.updated_at),
+            _cell(", ".join(version.tags)),
+            _cell(first_line(version.text)),
         )
-        count += 1
-    # Content reaches Rich only as Text; with markup, emoji codes and highlighting off
-    # here too, no string printed can be read as anything but characters.
-    console = Console(markup=False, emoji=False, highlight=False)
-    if count:
-        console.print(table)
-    else:
-        console.print(Text("No matches." if search else "No notes.", style="dim"))
+    _print_table(table, empty="No versions.")
 
 
 def _cell(content: str, highlights: Sequence[tuple[int, int]] = ()) -> "Text":

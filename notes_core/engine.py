@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import NoSuchModuleError
 
@@ -131,6 +132,16 @@ def _check_regular(path: Path, mode: int) -> None:
     raise NotAStore(f"{path} is {kind}, not a notes store; left untouched")
 
 
+class _IndexHintingSQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, also writing `Select.with_hint(table, "INDEXED BY ...", "sqlite")`
+    after the table's name (SQLAlchemy leaves table hints to each dialect; SQLite's drops
+    them). SQLite's planner never picks a partial index to walk the rowid order, even
+    with statistics, so the live-notes listing names it (repository.notes.filter_scope)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def _sqlite_engine(url: URL, *, pool_size: int, sync: str) -> Engine:
     synchronous = sync.upper()
     connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
@@ -142,6 +153,7 @@ def _sqlite_engine(url: URL, *, pool_size: int, sync: str) -> Engine:
     engine = create_engine(
         url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size
     )
+    engine.dialect.statement_compiler = _IndexHintingSQLiteCompiler
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:

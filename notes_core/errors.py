@@ -56,3 +56,51 @@ class StoreBusy(StoreError):
 
 class InvalidSettings(NotesError):
     """A setting (a flag or an environment variable) is malformed or unsafe."""
+
+
+class NoteInTrash(NotesError):
+    """The note is in the trash: it cannot be read or changed until it is restored."""
+
+    def __init__(self, note_ids: list[int], *, consequence: str = "") -> None:
+        self.note_ids = note_ids
+        listed = " ".join(str(i) for i in note_ids)
+        noun = "note" if len(note_ids) == 1 else "notes"
+        verb = "is" if len(note_ids) == 1 else "are"
+        super().__init__(
+            f"{noun} {listed.replace(' ', ', ')} {verb} in the trash"
+            + (f"; {consequence}" if consequence else "")
+            + f" (bring {'it' if len(note_ids) == 1 else 'them'} back with: notes restore {listed})"
+        )
+
+
+class NoteNotInTrash(NotesError):
+    """Restore or purge was asked for notes that are not in the trash."""
+
+    def __init__(self, note_ids: list[int], *, consequence: str) -> None:
+        self.note_ids = note_ids
+        listed = ", ".join(str(i) for i in note_ids)
+        noun = "note" if len(note_ids) == 1 else "notes"
+        super().__init__(f"no {noun} with id {listed} in the trash; {consequence}")
+
+
+class RevisionNotFound(NotesError):
+    """The note has no version with that number."""
+
+    def __init__(self, note_id: int, number: int, count: int) -> None:
+        self.note_id, self.number, self.count = note_id, number, count
+        super().__init__(
+            f"note {note_id} has no version {number}; it has versions 1 to {count} "
+            f"(see: notes history {note_id})"
+        )
+
+
+class InvalidImport(NotesError):
+    """A record of an import is malformed; nothing was imported."""
+
+
+class BackupUnsupported(NotesError):
+    """The store cannot be backed up by `notes backup` (it is not a SQLite file)."""
+
+
+class BackupExists(NotesError):
+    """The backup's destination already exists; it is left untouched."""

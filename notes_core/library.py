@@ -12,16 +12,21 @@ transaction, for work of several steps that must happen together or not at all.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from notes_core import repository
 from notes_core.engine import Store, open_store
-from notes_core.models import Note
+from notes_core.models import Note, Revision
 from notes_core.repository import NewNote, Page
+from notes_core.repository import history as versions
+from notes_core.repository import trash as bin_
 from notes_core.session import session_scope
 from notes_core.settings import Settings
 
@@ -29,16 +34,33 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from notes_core.repository.full_text import SearchHit
+    from notes_core.repository.transfer import ImportResult
+    from notes_core.transfer.records import ImportRecord
 
 T = TypeVar("T")
-__all__ = ["NewNote", "Note", "Notes", "Page", "SearchHit"]
+__all__ = [
+    "ImportRecord",
+    "ImportResult",
+    "NewNote",
+    "Note",
+    "Notes",
+    "Page",
+    "Revision",
+    "SearchHit",
+]
+# Imported on first use, like search and import themselves: `notes add` needs none.
+_LAZY = {
+    "SearchHit": "notes_core.repository.full_text",
+    "ImportResult": "notes_core.repository.transfer",
+    "ImportRecord": "notes_core.transfer.records",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "SearchHit":  # imported on first use, like search itself
-        from notes_core.repository.full_text import SearchHit
+    if name in _LAZY:
+        import importlib
 
-        return SearchHit
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'notes_core.library' has no attribute {name!r}")
 
 
@@ -107,7 +129,9 @@ class Notes:
 
     def _stream(self, start: Callable[[Connection], Iterator[T]]) -> Iterator[T]:
         """Items of a generator that reads in one transaction. `start` is called before
-        this returns, so bad input raises here, not at the first item."""
+        this returns, so bad input raises here, not at the first item. The transaction
+        ends when the items run out, on an error, or when the caller drops the iterator
+        unread (its close(), or garbage collection, ends it: no connection leaks)."""
         scope = self._session()
         session = scope.__enter__()
         try:
@@ -116,8 +140,9 @@ class Notes:
             scope.__exit__(*sys.exc_info())
             raise
 
-        def stream() -> Iterator[T]:
+        def stream() -> Iterator[T | None]:
             try:
+                yield None  # primed below: from here on, close() reaches the except
                 yield from items
             except BaseException:
                 if not scope.__exit__(*sys.exc_info()):
@@ -125,7 +150,9 @@ class Notes:
             else:
                 scope.__exit__(None, None, None)
 
-        return stream()
+        primed = stream()
+        next(primed)
+        return cast(Iterator[T], primed)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -167,10 +194,57 @@ class Notes:
                 if_match=if_match,
             )
 
-    def delete(self, note_ids: Iterable[int]) -> None:
-        """Delete notes, all or nothing. Raises NoteNotFound naming every unknown id."""
+    def trash(self, note_ids: Iterable[int]) -> None:
+        """Move notes to the trash, all or nothing. Raises NoteNotFound (unknown ids) or
+        NoteInTrash (ids already there), naming every such id."""
         with self._session(write=True) as session:
-            repository.delete_many(session, note_ids=note_ids)
+            bin_.trash_many(session, note_ids=note_ids)
+
+    def restore(self, note_ids: Iterable[int]) -> list[Note]:
+        """Bring notes back from the trash, unchanged, all or nothing; return them by id.
+        Raises NoteNotInTrash naming every id that is not in the trash."""
+        with self._session(write=True) as session:
+            return bin_.restore_many(session, note_ids=note_ids)
+
+    def purge(self, note_ids: Iterable[int]) -> None:
+        """Delete notes in the trash for good, with their history, all or nothing.
+        Raises NoteNotInTrash naming every id that is not in the trash."""
+        with self._session(write=True) as session:
+            bin_.purge_many(session, note_ids=note_ids)
+
+    def purge_all(self) -> int:
+        """Empty the trash for good; return how many notes were in it."""
+        with self._session(write=True) as session:
+            return bin_.purge_all(session)
+
+    def revert(self, note_id: int, number: int) -> Note:
+        """Make version `number` of a note current again, as a new version; return the
+        note. Raises NoteNotFound, NoteInTrash, RevisionNotFound, InvalidInput."""
+        with self._session(write=True) as session:
+            return versions.revert(session, note_id=note_id, number=number)
+
+    def import_records(
+        self,
+        records: Iterable[ImportRecord],
+        *,
+        tags: Iterable[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Add the notes of `records` (see notes_core.transfer.readers) in one transaction,
+        keeping their dates, skipping those the store already has (same text and
+        `created_at`). All or nothing: raises InvalidImport naming the first bad record.
+        `progress` is called with the number of records done after each batch."""
+        from notes_core.repository.transfer import import_records
+
+        with self._session(write=True) as session:
+            return import_records(session, records=records, tags=tags, progress=progress)
+
+    def backup(self, destination: str | os.PathLike[str]) -> Path:
+        """Copy a SQLite store to a new file (mode 0600), consistent while others write.
+        Raises BackupUnsupported (PostgreSQL), BackupExists, StoreError."""
+        from notes_core.backup import backup
+
+        return backup(self.store, destination)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -180,16 +254,85 @@ class Notes:
             return repository.get(session, note_id=note_id)
 
     def iterate(
-        self, *, tags: Iterable[str] = (), limit: int | None = None, oldest_first: bool = False
+        self,
+        *,
+        tags: Iterable[str] = (),
+        limit: int | None = None,
+        oldest_first: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Iterator[Note]:
-        """Every note with all of `tags`, newest first (or oldest first), streamed in
-        batches in one read transaction: memory stays flat however many there are.
-        Raises InvalidInput, InvalidNote before it returns."""
+        """Every live note with all of `tags` (created in [since, until)), newest first (or
+        oldest first), streamed in batches in one read transaction: memory stays flat
+        however many there are. Raises InvalidInput, InvalidNote before it returns."""
         return self._stream(
             lambda session: repository.iterate(
-                session, tags=tags, limit=limit, oldest_first=oldest_first
+                session,
+                tags=tags,
+                limit=limit,
+                oldest_first=oldest_first,
+                since=since,
+                until=until,
             )
         )
+
+    def export(
+        self,
+        *,
+        tags: Iterable[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        trash: bool = False,
+    ) -> Iterator[Note]:
+        """The notes to export, oldest first, streamed in one read transaction; with
+        `trash`, the notes in the trash too (each with its `trashed_at`)."""
+        scope: repository.Scope = "all" if trash else "live"
+        return self._stream(
+            lambda session: repository.iterate(
+                session, tags=tags, since=since, until=until, oldest_first=True, scope=scope
+            )
+        )
+
+    def trashed(
+        self,
+        *,
+        tags: Iterable[str] = (),
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[Note]:
+        """The notes in the trash, most recently trashed first, streamed."""
+        return self._stream(
+            lambda session: bin_.iterate_trash(
+                session, tags=tags, limit=limit, since=since, until=until
+            )
+        )
+
+    def trash_page(
+        self,
+        *,
+        tags: Iterable[str] = (),
+        limit: int = 50,
+        cursor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[Note]:
+        """One page of the trash, most recently trashed first, and the next cursor."""
+        with self._session() as session:
+            return bin_.trash_page(
+                session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
+            )
+
+    def history(self, note_id: int) -> list[Revision]:
+        """Every version of a note, oldest first, numbered from 1; the last is current.
+        Raises NoteNotFound, NoteInTrash."""
+        with self._session() as session:
+            return versions.history(session, note_id=note_id)
+
+    def revision(self, note_id: int, number: int) -> Revision:
+        """Version `number` of a note. Raises NoteNotFound, NoteInTrash, RevisionNotFound."""
+        with self._session() as session:
+            return versions.revision(session, note_id=note_id, number=number)
 
     def page(
         self,
@@ -198,12 +341,20 @@ class Notes:
         limit: int = 50,
         cursor: str | None = None,
         oldest_first: bool = False,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Page[Note]:
-        """One page of notes, newest first (or oldest first), and the cursor of the next.
+        """One page of live notes, newest first (or oldest first), and the next cursor.
         Raises InvalidInput (a bad cursor or limit), InvalidNote (a malformed tag)."""
         with self._session() as session:
             return repository.page(
-                session, tags=tags, limit=limit, cursor=cursor, oldest_first=oldest_first
+                session,
+                tags=tags,
+                limit=limit,
+                cursor=cursor,
+                oldest_first=oldest_first,
+                since=since,
+                until=until,
             )
 
     def search(

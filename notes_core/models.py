@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -68,8 +70,25 @@ notes = Table(
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Set while the note is in the trash (migration 0005).
+    Column("trashed_at", UTCDateTime, nullable=True),
+    # Import's "same text and created_at" check, and date filters.
+    Index("ix_notes_created_at", "created_at"),
     # AUTOINCREMENT: ids are never reused, even after the newest note is deleted.
     sqlite_autoincrement=True,
+)
+
+LIVE = notes.c.trashed_at.is_(None)
+TRASHED = notes.c.trashed_at.is_not(None)
+# Listings walk the live notes only, so their cost does not grow with the trash; the
+# trash has its own index, most recently trashed first.
+Index("ix_notes_live_id", notes.c.id, sqlite_where=LIVE, postgresql_where=LIVE)
+Index(
+    "ix_notes_trashed_at",
+    notes.c.trashed_at,
+    notes.c.id,
+    sqlite_where=TRASHED,
+    postgresql_where=TRASHED,
 )
 
 tags = Table(
@@ -85,6 +104,20 @@ note_tags = Table(
     Column("note_id", NoteId, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_note_tags_tag_id_note_id", "tag_id", "note_id"),
+)
+
+# The versions of a note before its current one, numbered from 1; the current version is
+# the note itself (number: the count of these plus one).
+note_revisions = Table(
+    "note_revisions",
+    metadata,
+    Column("note_id", NoteId, ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    # When this version was made: the note's updated_at while it was current.
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("note_id", "revision", name="pk_note_revisions"),
 )
 
 # --- what the tables leave to the migrations --------------------------------------------
@@ -128,6 +161,7 @@ class Note:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    trashed_at: datetime | None = None
 
     @property
     def etag(self) -> str:
@@ -146,3 +180,15 @@ class Note:
         if if_match.strip() == "*":
             return True
         return self.etag in (candidate.strip() for candidate in if_match.split(","))
+
+
+@dataclass(slots=True, frozen=True)
+class Revision:
+    """One version of a note: number 1 is the oldest, the highest the current text."""
+
+    note_id: int
+    revision: int
+    text: str
+    tags: list[str]
+    updated_at: datetime
+    current: bool

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from notes_core.models import Note
+from notes_core.models import Note, Revision
 from notes_core.repository import SearchHit
 
 Timestamp = Annotated[
@@ -59,6 +59,35 @@ class NotePublic(BaseModel):
         return cls.model_validate(note)
 
 
+class TrashedNotePublic(NotePublic):
+    """A note in the trash: a stored note and when it was moved there."""
+
+    trashed_at: Timestamp
+
+
+def note_public(note: Note) -> NotePublic:
+    """A note as both doors print it: with `trashed_at` when it is in the trash."""
+    if note.trashed_at is not None:
+        return TrashedNotePublic.model_validate(note)
+    return NotePublic.model_validate(note)
+
+
+class RevisionPublic(BaseModel):
+    """One version of a note: 1 is the oldest; the one with `current` true is the note."""
+
+    model_config = ConfigDict(from_attributes=True)
+    note_id: int
+    revision: int = Field(description="The version's number, from 1 (the oldest).")
+    text: Text
+    tags: Tags
+    updated_at: Timestamp = Field(description="When this version was made.")
+    current: bool = Field(description="Whether this is the note as it is now.")
+
+    @classmethod
+    def of(cls, revision: Revision) -> "RevisionPublic":
+        return cls.model_validate(revision)
+
+
 class NoteHit(NotePublic):
     """A search result: the note, and a snippet of its text around the match."""
 
@@ -83,6 +112,17 @@ class NotesPublic(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
+
+
+class TrashedNotesPublic(BaseModel):
+    items: list[TrashedNotePublic]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class RevisionsPublic(BaseModel):
+    items: list[RevisionPublic]
 
 
 class NoteHitsPublic(BaseModel):

@@ -88,7 +88,10 @@ def clean_text(text: str | bytes) -> str:
             f"note text is {size:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes (1 MiB)"
         )
     # Stops at the first visible character; str.strip() skips whitespace at C speed.
-    if all(_blank(char) for char in text.strip()):
+    stripped = text.strip()
+    if stripped[:1].isascii() and stripped[:1].isprintable() and stripped:
+        return text  # begins with a visible ASCII character: the common case, at C speed
+    if all(_blank(char) for char in stripped):
         raise InvalidNote("note text is empty")
     return text
 
@@ -108,6 +111,11 @@ def clean_tag(tag: str) -> str:
     Its length (1-64 characters) is counted after normalising; it holds no whitespace,
     commas, control, format or filler characters, and at least one visible character.
     """
+    # The common case, checked at C speed: NFKC leaves ASCII alone, casefold is lower(),
+    # and printable ASCII holds no control character; only spaces and commas remain.
+    ascii_ok = tag.isascii() and tag.isprintable() and 1 <= len(tag) <= MAX_TAG_CHARS
+    if ascii_ok and " " not in tag and "," not in tag:
+        return tag.lower()
     try:
         tag.encode("utf-8")
     except UnicodeEncodeError:

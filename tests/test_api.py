@@ -82,12 +82,15 @@ def test_patch_changes_only_what_is_given(client: TestClient) -> None:
     assert patched["updated_at"] > patched["created_at"]
 
 
-def test_delete_then_404(client: TestClient) -> None:
+def test_delete_moves_to_the_trash_then_404_that_says_so(client: TestClient) -> None:
     client.post("/api/v1/notes", json={"text": "bye"})
     response = client.delete("/api/v1/notes/1")
     assert (response.status_code, response.content) == (204, b"")
-    assert client.get("/api/v1/notes/1").status_code == 404
-    assert client.delete("/api/v1/notes/1").json()["detail"].startswith("no note with id 1")
+    in_trash = "note 1 is in the trash; restore it with POST /api/v1/trash/1/restore"
+    assert client.get("/api/v1/notes/1").json() == {"detail": in_trash}
+    again = client.delete("/api/v1/notes/1")
+    assert (again.status_code, again.json()) == (404, {"detail": in_trash})
+    assert client.delete("/api/v1/notes/2").json()["detail"].startswith("no note with id 2")
 
 
 def test_list_pages_newest_first_with_an_opaque_cursor(client: TestClient) -> None:
@@ -143,6 +146,14 @@ def test_search_through_q_with_tag_and_snippet(client: TestClient) -> None:
         ("get", "/api/v1/notes?cursor=bogus", None, 422),
         ("get", "/api/v1/notes?q=x&cursor=bogus", None, 422),
         ("get", "/api/v1/notes?tag=a%20b", None, 422),
+        ("post", "/api/v1/trash/1/restore", None, 404),
+        ("delete", "/api/v1/trash/1", None, 404),
+        ("delete", "/api/v1/trash/abc", None, 422),
+        ("get", "/api/v1/trash?limit=0", None, 422),
+        ("get", "/api/v1/trash?cursor=bogus", None, 422),
+        ("get", "/api/v1/notes/1/revisions/2", None, 404),
+        ("get", "/api/v1/notes/1/revisions/0", None, 422),
+        ("get", "/api/v1/notes/42/revisions", None, 404),
     ],
 )
 def test_bad_input_is_4xx_with_detail_and_writes_nothing(
@@ -199,6 +210,11 @@ def test_token_guards_every_endpoint_with_notes(authed: TestClient) -> None:
         ("get", "/api/v1/notes/1"),
         ("patch", "/api/v1/notes/1"),
         ("delete", "/api/v1/notes/1"),
+        ("get", "/api/v1/trash"),
+        ("post", "/api/v1/trash/1/restore"),
+        ("delete", "/api/v1/trash/1"),
+        ("get", "/api/v1/notes/1/revisions"),
+        ("get", "/api/v1/notes/1/revisions/1"),
     ]:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
             response = authed.request(method, path, json={"text": "x"}, headers=headers)
@@ -233,3 +249,19 @@ def test_openapi_documents_errors_and_security(client: TestClient) -> None:
     operation = schema["paths"]["/api/v1/notes/{note_id}"]["get"]
     assert {"401", "404", "413", "422"} <= set(operation["responses"])
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+    [note_id] = operation["parameters"]
+    assert (note_id["schema"]["minimum"], note_id["schema"]["maximum"]) == (1, 2**63 - 1)
+
+
+def test_every_operation_on_the_store_says_what_it_does_and_how_it_fails(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    store_paths = [path for path in paths if path.startswith("/api/") or path in ("/notes",)]
+    for path in store_paths:
+        for method, operation in paths[path].items():
+            where = f"{method.upper()} {path}"
+            assert operation["summary"] and operation["description"], where
+            assert {"401", "422", "503"} <= set(operation["responses"]), where
+            if "{note_id}" in path:
+                assert "404" in operation["responses"], where

@@ -141,7 +141,14 @@ def test_a_saturated_store_answers_503_with_retry_after_and_healthz_still_answer
             # The one turn at the store goes to a PATCH that waits for the lock.
             patch = pool.submit(client.patch, "/api/v1/notes/1", json={"text": "patched"})
             wait_until(lambda: app.state.admission.in_use == 1, "the PATCH got its turn")
-            for method, path in [("GET", "/api/v1/notes/1"), ("GET", "/notes")]:
+            for method, path in [
+                ("GET", "/api/v1/notes/1"),
+                ("GET", "/notes"),
+                ("GET", "/api/v1/trash"),
+                ("GET", "/api/v1/notes/1/revisions/1"),
+                ("POST", "/api/v1/trash/1/restore"),
+                ("DELETE", "/api/v1/trash/1"),
+            ]:
                 busy = client.request(method, path)
                 assert busy.status_code == 503, busy.text
                 assert busy.headers["retry-after"] == "1"
@@ -418,13 +425,25 @@ def test_a_path_id_that_is_not_plain_digits_is_422(
     client: TestClient, db_target: str, raw: str
 ) -> None:
     seed(db_target, 10)  # `1_0` would have been note 10, `1.0` and `+1` note 1
-    for method in ("GET", "PATCH", "DELETE", "HEAD"):
-        response = client.request(method, f"/api/v1/notes/{raw}", json={"text": "changed"})
-        assert response.status_code == 422, (method, raw)
+    client.delete("/api/v1/notes/1")
+    client.delete("/api/v1/notes/10")
+    for method, path in [
+        ("GET", "/api/v1/notes/{}"),
+        ("PATCH", "/api/v1/notes/{}"),
+        ("DELETE", "/api/v1/notes/{}"),
+        ("HEAD", "/api/v1/notes/{}"),
+        ("POST", "/api/v1/trash/{}/restore"),
+        ("DELETE", "/api/v1/trash/{}"),
+        ("GET", "/api/v1/notes/{}/revisions"),
+        ("GET", "/api/v1/notes/{}/revisions/1"),
+    ]:
+        response = client.request(method, path.format(raw), json={"text": "changed"})
+        assert response.status_code == 422, (method, path, raw)
         if method != "HEAD":
             detail = response.json()["detail"]
             assert detail.endswith("is not a note id (ids are whole numbers from 1)")
-    assert texts(db_target) == [f"note {i}" for i in range(10)]
+    assert texts(db_target) == [f"note {i}" for i in range(1, 9)]
+    assert [note["id"] for note in client.get("/api/v1/trash").json()["items"]] == [10, 1]
 
 
 def test_path_ids_stay_integers_in_the_openapi_schema(client: TestClient) -> None:

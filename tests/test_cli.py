@@ -159,7 +159,10 @@ def test_show_json(runner: CliRunner, three: str) -> None:
         (["show", "1e9"], "Error: '1e9' is not a note id (ids are whole numbers from 1)\n"),
         (["show", "--", "-1"], "Error: '-1' is not a note id (ids are whole numbers from 1)\n"),
         (["edit", "9", "x"], "Error: no note with id 9\n"),
-        (["rm", "1", "9", "10"], "Error: no notes with id 9, 10; nothing was deleted\n"),
+        (
+            ["rm", "1", "9", "10"],
+            "Error: no notes with id 9, 10; nothing was moved to the trash\n",
+        ),
         (["rm", "1", "zz"], "Error: 'zz' is not a note id (ids are whole numbers from 1)\n"),
         (["edit", "1", "--tag", "a b"], "Error: tag 'a b' must not contain whitespace or commas\n"),
     ],
@@ -199,9 +202,10 @@ def test_edit_in_a_pipe_runs_the_editor_and_without_one_says_how_to_pass_text(
     assert stored(three) == before
 
 
-def test_rm_deletes_every_id_and_prints_nothing(runner: CliRunner, three: str) -> None:
+def test_rm_moves_every_id_to_the_trash_and_prints_nothing(runner: CliRunner, three: str) -> None:
     assert notes(runner, "rm", "1", "3") == (0, "", "")
     assert [note[0] for note in stored(three)] == [2]
+    assert notes(runner, "trash", "--format", "ids")[1] == "3\n1\n"
     assert notes(runner, "add", "after")[1] == "4\n"
 
 

@@ -2,6 +2,7 @@
 
 import os
 import pty
+import re
 import stat
 import subprocess
 import sys
@@ -30,12 +31,18 @@ def run(
     )
 
 
-def test_add_and_list_never_import_the_server_stack(sqlite_path: Path) -> None:
+def test_add_list_and_rm_never_import_the_server_stack(sqlite_path: Path) -> None:
     probe = textwrap.dedent(
         """
         import sys
         from notes_cli.app import app
-        for argv in (["add", "hello"], ["list", "--limit", "10"]):
+        for argv in (
+            ["add", "hello"],
+            ["list", "--limit", "10"],
+            ["rm", "1"],
+            ["trash"],
+            ["restore", "1"],
+        ):
             try:
                 app(argv)
             except SystemExit as exit:
@@ -145,3 +152,58 @@ def test_edit_keeps_the_note_when_the_editor_fails(sqlite_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == "Error: the editor 'false' exited with status 1; note left unchanged\n"
     assert run("show", "1").stdout == "safe\n"
+
+
+def run_with_terminal_output(*args: str) -> tuple[int, str, str]:
+    """Run `notes` with a pseudo-terminal as stdout, as a person at a shell sees it (without
+    Rich's styling, the padding at the end of lines and the terminal's CRs)."""
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [NOTES, *args],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "COLUMNS": "100"},
+            timeout=60,
+        )
+        out = os.read(controller, 65536).decode()
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    # Rich's own styling (dim, bold) aside, and the terminal's CRLF line ends.
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", out).splitlines()
+    return result.returncode, "".join(line.rstrip() + "\n" for line in lines), result.stderr
+
+
+def test_rm_and_restore_through_pipelines(sqlite_path: Path) -> None:
+    for text in ("keep", "scratch one", "scratch two"):
+        run("add", text, "--tag", "scratch" if "scratch" in text else "keep")
+    piped = f"{NOTES} list --tag scratch --format ids | xargs -r {NOTES} rm"
+    rm = subprocess.run(["bash", "-c", piped], capture_output=True, timeout=60)
+    assert (rm.returncode, rm.stdout, rm.stderr) == (0, b"", b"")
+    assert run("list", "--format", "ids").stdout == "1\n"
+    assert run("trash", "--format", "ids").stdout == "3\n2\n"
+    restore = f"{NOTES} trash --format ids | xargs -r {NOTES} restore"
+    back = subprocess.run(["bash", "-c", restore], capture_output=True, timeout=60)
+    assert (back.returncode, back.stderr) == (0, b"")
+    assert run("list", "--format", "ids").stdout == "3\n2\n1\n"
+    run("rm", "3")
+    purged = run("purge", "--all")
+    assert (purged.returncode, purged.stdout, purged.stderr) == (0, "", "purged 1 note\n")
+
+
+def test_people_get_tables_on_a_terminal(sqlite_path: Path) -> None:
+    assert run_with_terminal_output("trash") == (0, "The trash is empty.\n", "")
+    run("add", "first draft", "--tag", "essay")
+    run("edit", "1", "second draft")
+    code, out, err = run_with_terminal_output("history", "1")
+    assert (code, err) == (0, "")
+    header, first, current = out.splitlines()
+    assert header.split() == ["rev", "date", "tags", "text"]
+    assert first.split()[0] == "1" and first.endswith("first draft")
+    assert current.split()[:2] == ["*", "2"] and current.endswith("second draft")
+    run("rm", "1")
+    code, out, _ = run_with_terminal_output("trash")
+    assert out.splitlines()[0].split() == ["id", "trashed", "tags", "text"]
+    assert out.splitlines()[1].split()[0] == "1" and out.splitlines()[1].endswith("second draft")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from notes_core import Notes, Settings
-from notes_core.errors import InvalidInput, InvalidNote, NoteChanged, NoteNotFound
+from notes_core.errors import InvalidInput, InvalidNote, NoteChanged, NoteInTrash, NoteNotFound
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +90,10 @@ def test_update_with_a_stale_etag_changes_nothing(notes: Notes) -> None:
     with pytest.raises(NoteChanged):
         notes.update(note.id, text="v3", if_match=note.etag)
     assert notes.get(note.id).text == "v2"
-    notes.delete([note.id])
+    notes.trash([note.id])
+    with pytest.raises(NoteInTrash):
+        notes.update(note.id, text="v3", if_match=note.etag)
+    notes.purge([note.id])
     with pytest.raises(NoteNotFound):
         notes.get(note.id)
 

@@ -151,14 +151,15 @@ def test_openapi_declares_the_etag_header_and_the_412(client: TestClient) -> Non
 # --- the CLI's editor ------------------------------------------------------------------
 
 
-def concurrent_editor(tmp_path: Path, *other: str) -> Path:
-    """An editor during whose session another `notes` process runs `other` on the same
-    note; then the user's edit is written into the file."""
+def concurrent_editor(tmp_path: Path, *other: str, then: tuple[str, ...] = ()) -> Path:
+    """An editor during whose session another `notes` process runs `other` (and then
+    `then`) on the same note; then the user's edit is written into the file."""
     script = tmp_path / "editor.py"
     script.write_text(
         f"#!{sys.executable}\n"
         "import subprocess, sys\n"
-        f"subprocess.run({[NOTES, *other]!r}, check=True)\n"
+        f"for command in {[[NOTES, *other], *([[NOTES, *then]] if then else [])]!r}:\n"
+        "    subprocess.run(command, check=True)\n"
         "with open(sys.argv[1], 'w', encoding='utf-8') as file:\n"
         "    file.write('my careful edit\\nsecond line\\n')\n"
     )
@@ -198,7 +199,7 @@ def test_edit_keeps_the_users_text_in_a_file_when_the_note_changed_meanwhile(
 def test_edit_keeps_the_users_text_in_a_file_when_the_note_was_deleted_meanwhile(
     notes_db: str, tmp_path: Path
 ) -> None:
-    editor = concurrent_editor(tmp_path, "rm", "1")
+    editor = concurrent_editor(tmp_path, "rm", "1", then=("purge", "1"))
     run("add", "original", cwd=tmp_path, env={})
     result = run("edit", "1", cwd=tmp_path, env={"EDITOR": str(editor)})
     assert (result.returncode, result.stdout) == (1, "")

@@ -233,18 +233,16 @@ def search_column_identity(connection: Connection) -> tuple[int, int]:
 def test_0004_does_not_rewrite_a_postgres_store_that_is_already_current(
     empty_postgres_database: str,
 ) -> None:
-    """Rebuilding locks and rewrites the whole notes table: only stores that need it pay."""
+    """Rebuilding locks and rewrites the whole notes table: only stores that need it pay.
+    (0005 rebuilds the index once more, as a partial one: this checks 0004 alone.)"""
     engine = bare_engine(empty_postgres_database)
-    with engine.begin() as connection:
-        upgrade(connection, target="0003")
-        seed(connection)
-        before = search_column_identity(connection)
-    engine.dispose()
-
-    store = open_store(empty_postgres_database)
     try:
-        assert stored_revision(store) == SCHEMA_HEAD
-        with store.engine.connect() as connection:
+        with engine.begin() as connection:
+            upgrade(connection, target="0003")
+            seed(connection)
+            before = search_column_identity(connection)
+        with engine.begin() as connection:
+            upgrade(connection, target="0004")
             assert search_column_identity(connection) == before
     finally:
-        store.close()
+        engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 from notes_core import repository
 from notes_core.engine import Store
 from notes_core.errors import InvalidInput, InvalidNote, NoteNotFound
-from notes_core.repository import NewNote
+from notes_core.repository import NewNote, trash
 from notes_core.session import session_scope
 
 
@@ -45,10 +45,11 @@ def test_invalid_note_writes_nothing(store: Store) -> None:
     assert ids(store) == []
 
 
-def test_ids_are_never_reused_after_delete(store: Store) -> None:
+def test_ids_are_never_reused_after_a_purge(store: Store) -> None:
     first, second = add(store, "one"), add(store, "two")
     with session_scope(store, write=True) as session:
-        repository.delete_many(session, note_ids=[second])
+        trash.trash_many(session, note_ids=[second])
+        trash.purge_many(session, note_ids=[second])
     assert add(store, "three") == second + 1
     assert ids(store) == [3, first]
 
@@ -129,17 +130,19 @@ def test_update_unknown_or_invalid_changes_nothing(store: Store) -> None:
         assert repository.get(session, note_id=note_id).text == "keep"
 
 
-def test_delete_is_all_or_nothing(store: Store) -> None:
+def test_trash_is_all_or_nothing(store: Store) -> None:
     first, second = add(store, "one"), add(store, "two")
     with (
         session_scope(store, write=True) as session,
-        pytest.raises(NoteNotFound, match="no notes with id 7, 8; nothing was deleted"),
+        pytest.raises(NoteNotFound, match="no notes with id 7, 8; nothing was moved to the trash"),
     ):
-        repository.delete_many(session, note_ids=[first, 7, 8])
+        trash.trash_many(session, note_ids=[first, 7, 8])
     assert ids(store) == [second, first]
     with session_scope(store, write=True) as session:
-        repository.delete_many(session, note_ids=[first, second, first])
+        trash.trash_many(session, note_ids=[first, second, first])
     assert ids(store) == []
+    with session_scope(store) as session:
+        assert [note.id for note in trash.iterate_trash(session)] == [second, first]
 
 
 def test_add_many_writes_all_in_one_transaction(store: Store) -> None:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from notes_core import repository
 from notes_core.engine import Store
+from notes_core.repository import trash
 from notes_core.session import session_scope
 
 CORPUS = [
@@ -144,14 +145,22 @@ def test_limit_and_offset_page_through_the_same_order(corpus: Store) -> None:
     assert [i for page in pages for i in page] == everything == list(range(10, 0, -1))
 
 
-def test_the_index_follows_edits_and_deletes(own_corpus: Store) -> None:
+def test_the_index_follows_edits_the_trash_and_purges(own_corpus: Store) -> None:
     with session_scope(own_corpus, write=True) as session:
         repository.update(session, note_id=7, text="wolf wolf den")
         repository.update(session, note_id=8, tags=["other"])
-        repository.delete_many(session, note_ids=[4])
+        trash.trash_many(session, note_ids=[4])
     assert found(own_corpus, "fox") == [5]
     assert found(own_corpus, "wolf") == [7]
     assert found(own_corpus, "milk") == [8]
+    assert found(own_corpus, "grocery") == []
+    with session_scope(own_corpus, write=True) as session:
+        trash.restore_many(session, note_ids=[4])
+    assert found(own_corpus, "grocery") == [4]
+    assert sorted(found(own_corpus, "milk")) == [4, 8]
+    with session_scope(own_corpus, write=True) as session:
+        trash.trash_many(session, note_ids=[4])
+        trash.purge_many(session, note_ids=[4])
     assert found(own_corpus, "grocery") == []
     with session_scope(own_corpus, write=True) as session:
         new_id = repository.add(session, text="a fresh fox").id

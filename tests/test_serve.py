@@ -89,6 +89,36 @@ def test_cli_and_server_share_one_store_at_once(db_target: str) -> None:
 
 
 @pytest.mark.serve
+def test_delete_trash_and_restore_on_a_real_server(db_target: str) -> None:
+    with Server(db_target, env={"NOTES_TOKEN": "tok"}) as server:
+        base = server.base
+        status, note = request(
+            base, "POST", "/api/v1/notes", {"text": "keep", "tags": ["t"]}, "tok"
+        )
+        assert status == 201
+        assert request(base, "DELETE", "/api/v1/notes/1", token="tok") == (204, None)
+        assert request(base, "GET", "/notes", token="tok") == (200, {})
+        status, trash = request(base, "GET", "/api/v1/trash", token="tok")
+        assert status == 200 and trash["next_cursor"] is None
+        [trashed] = trash["items"]
+        assert trashed.pop("trashed_at") >= note["updated_at"]
+        assert trashed == note
+        assert request(base, "GET", "/api/v1/trash") == (
+            401,
+            {"detail": "missing or wrong bearer token"},
+        )
+        assert request(base, "POST", "/api/v1/trash/1/restore", token="tok") == (200, note)
+        assert request(base, "GET", "/api/v1/trash", token="tok") == (
+            200,
+            {"items": [], "next_cursor": None},
+        )
+        assert request(base, "GET", "/api/v1/notes/1", token="tok") == (200, note)
+        output = server.stop()
+    assert "Traceback" not in output
+    assert stored(db_target) == {1: "keep"}
+
+
+@pytest.mark.serve
 def test_token_rules_on_a_real_server(db_target: str) -> None:
     with Server(db_target, env={"NOTES_TOKEN": "tok"}) as server:
         assert request(server.base, "GET", "/notes")[0] == 401

@@ -35,10 +35,16 @@ def _note_id(value: object) -> object:
 
 
 # Still an integer in the OpenAPI schema: the validator only narrows what is accepted.
+# Path before the validator: the other way round, FastAPI writes `ge`/`le` into the schema
+# instead of `minimum`/`maximum`.
 NoteIdPath = Annotated[
-    int, BeforeValidator(_note_id), Path(ge=1, le=2**63 - 1, description="The note's id.")
+    int, Path(ge=1, le=2**63 - 1, description="The note's id."), BeforeValidator(_note_id)
 ]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_response("No note with that id.")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: error_response(
+        "No note with that id, or it is in the trash (the detail then says how to restore it)."
+    )
+}
 ETAG: dict[str, Any] = {
     "headers": {
         "ETag": {
@@ -122,8 +128,12 @@ def update_note(
     return note_response(note)
 
 
-@router.delete("/{note_id}", status_code=204, responses=NOT_FOUND)
+@router.delete(
+    "/{note_id}", status_code=204, summary="Move a note to the trash", responses=NOT_FOUND
+)
 def delete_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
-    """Delete a note."""
-    notes.delete([note_id])
+    """Move a note to the trash: it leaves every listing and search, and its id stays
+    reserved. `POST /api/v1/trash/{id}/restore` brings it back unchanged; `DELETE
+    /api/v1/trash/{id}` deletes it for good. A note already in the trash is a 404."""
+    notes.trash([note_id])
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-"""`notes add`, `list`, `show`, `edit` and `rm`."""
+"""`notes add`, `list`, `show`, `edit` and `rm` (which moves notes to the trash)."""
 
 import shlex
 import sys
@@ -8,8 +8,9 @@ import typer
 
 from notes_cli.output import Format, choose_format, print_notes
 from notes_cli.state import open_notes
-from notes_core.errors import NoteChanged, NoteNotFound
-from notes_core.validation import parse_note_id
+from notes_core.errors import InvalidInput, NoteChanged, NoteInTrash, NoteNotFound
+from notes_core.models import Note
+from notes_core.validation import parse_note_id, shown
 
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
@@ -43,6 +44,18 @@ def text_from(words: list[str] | None) -> str | bytes | None:
     if words == ["-"]:
         return read_stdin()
     return " ".join(words)
+
+
+def parse_version(value: str) -> int:
+    """A version number from the command line; the core checks that the note has it."""
+    digits = value.strip()
+    # 18 digits at most: any such number fits the stores' 64-bit integers.
+    if digits.isdecimal() and digits.isascii() and len(digits) <= 18:
+        return int(digits)
+    raise InvalidInput(
+        f"{shown(value)} is not a version number (versions are whole numbers from 1; "
+        "see: notes history ID)"
+    )
 
 
 def add(
@@ -85,22 +98,39 @@ def show(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text (the note exactly) or json.")
     ] = "text",
+    rev: Annotated[
+        str | None,
+        typer.Option(
+            "--rev",
+            "-r",
+            metavar="N",
+            help="Version N of the note (1 is the oldest; see notes history ID).",
+        ),
+    ] = None,
 ) -> None:
     """Print one note's text exactly (or its JSON with --format json).
 
-    Example: notes show 42 > draft.md
+    With --rev N, version N of it instead (1 is the oldest; see notes history ID).
+
+    Example: notes show 42 --rev 1 > first-draft.md
     """
     if fmt not in ("text", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of 'text', 'json'", param_hint="--format")
     number = parse_note_id(note_id)
+    version = None if rev is None else parse_version(rev)
     with open_notes(ctx) as notes:
-        note = notes.get(number)
+        found = notes.get(number) if version is None else notes.revision(number, version)
     if fmt == "json":
-        from notes_core.schemas import NotePublic
+        from notes_core.schemas import NotePublic, RevisionPublic
 
-        sys.stdout.write(NotePublic.of(note).model_dump_json() + "\n")
+        if isinstance(found, Note):
+            document = NotePublic.of(found).model_dump_json()
+        else:
+            document = RevisionPublic.of(found).model_dump_json()
+        sys.stdout.write(document + "\n")
     else:
-        sys.stdout.write(note.text if note.text.endswith("\n") else note.text + "\n")
+        text = found.text
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def edit(
@@ -155,19 +185,28 @@ def edit_in_editor(ctx: typer.Context, number: int) -> None:
         kept = shlex.quote(str(keep_text(content, f"edit-{number}")))
         consequence = f"it was deleted while the editor was open; your edit is in {kept}"
         raise NoteNotFound([number], consequence=consequence) from None
+    except NoteInTrash:
+        kept = shlex.quote(str(keep_text(content, f"edit-{number}")))
+        consequence = (
+            f"it was moved there while the editor was open, so your edit was not saved; "
+            f"it is in {kept}"
+        )
+        raise NoteInTrash([number], consequence=consequence) from None
 
 
 def rm(
     ctx: typer.Context,
-    note_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids to delete.")],
+    note_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids to move.")],
 ) -> None:
-    """Delete notes; if any id is unknown, none is deleted.
+    """Move notes to the trash (undo with notes restore).
+
+    All or nothing: if any id is unknown or already in the trash, none is moved.
 
     Example: notes list --tag scratch --format ids | xargs notes rm
     """
     numbers = [parse_note_id(value) for value in note_ids]
     with open_notes(ctx) as notes:
-        notes.delete(numbers)
+        notes.trash(numbers)
 
 
 def register(app: typer.Typer) -> None:

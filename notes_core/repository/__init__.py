@@ -1,9 +1,9 @@
 """The repository: the functions behind `notes_core.Notes`, the only code with SQL.
 
-One module per job: `notes` (adding, changing, reading and listing notes), `pagination`
-(pages and cursors), `full_text` (search, with `search_sqlite` and `search_postgres` for each
-engine's SQL). Each function takes the caller's connection and keyword-only arguments and
-never commits.
+One module per job: `notes` (adding, changing, reading and listing notes), `trash`,
+`history` (versions), `transfer` (import), `pagination` (pages and cursors), `full_text`
+(search, with `search_sqlite` and `search_postgres` for each engine's SQL). Each function
+takes the caller's connection and keyword-only arguments and never commits.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from notes_core.repository.notes import (
     BATCH_SIZE,
     NewNote,
+    Scope,
     add,
     add_many,
-    delete_many,
     get,
     iterate,
     page,
@@ -28,10 +28,10 @@ __all__ = [
     "BATCH_SIZE",
     "NewNote",
     "Page",
+    "Scope",
     "SearchHit",
     "add",
     "add_many",
-    "delete_many",
     "get",
     "iter_search",
     "iterate",

@@ -19,18 +19,28 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(kind: str, value: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+def encode_cursor(kind: str, *values: int) -> str:
+    raw = ":".join([kind, *map(str, values)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, kind: str) -> int:
     """The value of a cursor of `kind`. Raises InvalidInput for anything else."""
+    (number,) = decode_cursor_values(cursor, kind, count=1)
+    return number
+
+
+def decode_cursor_values(cursor: str, kind: str, *, count: int) -> tuple[int, ...]:
+    """The `count` values of a cursor of `kind`. Raises InvalidInput for anything else."""
+    invalid = InvalidInput("cursor is not valid; use the next_cursor of a previous page")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        found, _, value = raw.partition(":")
-        number = int(value) if len(value) <= 19 else -1
+        found, *values = raw.split(":")
+        numbers = tuple(int(value) if len(value) <= 19 else -1 for value in values)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from None
-    if found != kind or not 0 <= number <= MAX_CURSOR_VALUE:
-        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page")
-    return number
+        raise invalid from None
+    if found != kind or len(numbers) != count:
+        raise invalid
+    if not all(0 <= number <= MAX_CURSOR_VALUE for number in numbers):
+        raise invalid
+    return numbers

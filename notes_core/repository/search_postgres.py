@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, literal_column, not_, select
 
-from notes_core.models import notes
+from notes_core.models import LIVE, notes
 from notes_core.repository.notes import BATCH_SIZE, NOTE_COLUMNS, AnySelect, filter_tags
 from notes_core.search_query import SearchQuery
 
@@ -26,7 +26,8 @@ def _ranked(parsed: SearchQuery) -> AnySelect:
     """NOTE_COLUMNS of the matches, best first. Each tsquery is one bound text parameter,
     flat however many terms it has (to_tsquery() reads `&`, `|`, `<->`, `:*`)."""
     vector: ColumnElement[Any] = literal_column("notes.search_vector")
-    query = select(*NOTE_COLUMNS)
+    # LIVE as the partial GIN index spells it (migration 0005), so the planner uses it.
+    query = select(*NOTE_COLUMNS).where(LIVE)
     excluded = parsed.excluded_tsquery()
     if excluded is not None:
         unwanted = func.to_tsquery("simple", bindparam("excluded", excluded))

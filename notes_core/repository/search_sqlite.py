@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, column, literal_column, select, table
 
-from notes_core.models import notes
+from notes_core.models import LIVE, notes
 from notes_core.repository.notes import BATCH_SIZE, NOTE_COLUMNS, filter_tags
 from notes_core.search_query import SearchQuery
 
@@ -17,13 +17,14 @@ def batches(
     limit: int | None,
     offset: int,
 ) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
-    """Batches of NOTE_COLUMNS rows, best match first (BM25; ties newest first)."""
+    """Batches of NOTE_COLUMNS rows, best match first (BM25; ties newest first). The FTS5
+    index holds live notes only (its triggers skip the trash: migration 0005)."""
     fts = table("notes_fts", column("rowid"), column("rank"))
     fts_row: ColumnElement[Any] = literal_column("notes_fts")  # MATCH takes the table
     match = parsed.fts5()
     if match is None:
         excluded = select(fts.c.rowid).where(fts_row.op("MATCH")(parsed.excluded_fts5()))
-        query = select(*NOTE_COLUMNS).where(notes.c.id.not_in(excluded))
+        query = select(*NOTE_COLUMNS).where(LIVE, notes.c.id.not_in(excluded))
         query = filter_tags(query.order_by(notes.c.id.desc()), names).limit(limit).offset(offset)
         yield from session.execute(query.execution_options(yield_per=BATCH_SIZE)).partitions()
         return

@@ -26,8 +26,9 @@ import pytest
 
 from notes_core import repository
 from notes_core.engine import open_store
+from notes_core.library import Notes
 from notes_core.models import Note
-from notes_core.schemas import NotePublic
+from notes_core.schemas import RevisionPublic, note_public
 from notes_core.session import session_scope
 from notes_core.validation import MAX_TAGS_PER_NOTE
 
@@ -83,14 +84,15 @@ def seed(db: str) -> None:
 
 def snapshot(db: str) -> list[str]:
     """Everything in the store: the SQL dump of a SQLite file (ids, tags, the search index,
-    the id sequence), or every note read back through the core on PostgreSQL."""
+    the id sequence, the versions), or on PostgreSQL every note, live or in the trash, and
+    every version of the live ones, read back through the core."""
     if db.startswith("postgresql"):
-        store = open_store(db)
-        try:
-            with session_scope(store) as session:
-                return [NotePublic.of(n).model_dump_json() for n in repository.iterate(session)]
-        finally:
-            store.close()
+        with Notes.open(db) as store:
+            dump = [note_public(note).model_dump_json() for note in store.export(trash=True)]
+            for note in list(store.iterate()):
+                versions = store.history(note.id)
+                dump += [RevisionPublic.of(version).model_dump_json() for version in versions]
+            return dump
     assert Path(db).is_file(), db  # sqlite3.connect would create it
     with closing(sqlite3.connect(db)) as connection:
         return list(connection.iterdump())
@@ -119,6 +121,22 @@ def tag_args(count: int, prefix: str = "t") -> list[str]:
 
 def not_an_id(value: str) -> str:
     return f"{value!r} is not a note id (ids are whole numbers from 1)"
+
+
+def not_a_version(value: str) -> str:
+    return (
+        f"{value!r} is not a version number (versions are whole numbers from 1; "
+        "see: notes history ID)"
+    )
+
+
+IN_TRASH_3 = "note 3 is in the trash (bring it back with: notes restore 3)"
+
+
+def seed_trash(db: str) -> None:
+    """Note 3, in the trash."""
+    with Notes.open(db) as store:
+        store.trash([store.add("third, in the trash").id])
 
 
 # --- the table: content and ids -------------------------------------------------------
@@ -201,9 +219,42 @@ CASES = [
     Case(
         "rm-known-and-unknown",
         ("rm", "1", "2", "99"),
-        "no note with id 99; nothing was deleted",
+        "no note with id 99; nothing was moved to the trash",
         postgres=True,
     ),
+    # Note 3 is in the trash (see `seed_trash`).
+    Case("show-trashed", ("show", "3"), IN_TRASH_3, postgres=True),
+    Case("edit-trashed", ("edit", "3", "new"), IN_TRASH_3, postgres=True),
+    Case("history-trashed", ("history", "3"), IN_TRASH_3),
+    Case("revert-trashed", ("revert", "3", "1"), IN_TRASH_3, postgres=True),
+    Case(
+        "restore-trashed-and-live",
+        ("restore", "3", "1"),
+        "no note with id 1 in the trash; nothing was restored",
+        postgres=True,
+    ),
+    Case(
+        "purge-trashed-and-unknown",
+        ("purge", "3", "99"),
+        "no note with id 99 in the trash; nothing was purged",
+        postgres=True,
+    ),
+    Case("purge-minus-1", ("purge", "3", "--", "-1"), not_an_id("-1")),
+    Case("history-unknown", ("history", "99"), "no note with id 99"),
+    Case(
+        "show-rev-past-the-last",
+        ("show", "1", "--rev", "2"),
+        "note 1 has no version 2; it has versions 1 to 1 (see: notes history 1)",
+    ),
+    Case(
+        "revert-past-the-last",
+        ("revert", "1", "999999999999999999"),
+        "note 1 has no version 999999999999999999; it has versions 1 to 1 (see: notes history 1)",
+        postgres=True,
+    ),
+    Case("revert-0", ("revert", "1", "0"), "a version number is 1 or more, not 0", postgres=True),
+    Case("revert-abc", ("revert", "1", "abc"), not_a_version("abc")),
+    Case("show-rev-20-digits", ("show", "1", "--rev", "9" * 20), not_a_version("9" * 20)),
 ]
 
 
@@ -213,6 +264,7 @@ def test_bad_input_is_one_error_line_and_changes_nothing(
     """Every case refused on a seeded store; the store's dump is unchanged after all of them."""
     cases = [c for c in CASES if c.postgres or not db_target.startswith("postgresql")]
     seed(db_target)
+    seed_trash(db_target)
     before = snapshot(db_target)
     results = notes_at_once(db_target, [(case.args, case.stdin) for case in cases])
     for case, result in zip(cases, results, strict=True):
@@ -229,6 +281,9 @@ def test_usage_errors_exit_2_and_change_nothing(
     for args, message in [
         (("show", "-1"), "No such option: -1"),  # an id starting with '-' needs '--'
         (("rm", "1", "-1"), "No such option: -1"),
+        (("purge",), "give the ids of the notes to purge, or --all to empty the trash"),
+        (("purge", "1", "--all"), "give the ids of the notes to purge, or --all, not both"),
+        (("history", "1", "--format", "ids"), "'ids' is not one of"),
         (("add", "--bogus", "text"), "No such option: --bogus"),
     ]:
         with subtests.test(" ".join(args)):
@@ -279,7 +334,12 @@ def test_a_thousand_tags_work_end_to_end(db_target: str) -> None:
 
 # --- stores that cannot be used ---------------------------------------------------------
 
-WRITES: list[tuple[Arg, ...]] = [("add", "x"), ("edit", "1", "new", "--tag", "y"), ("rm", "1")]
+WRITES: list[tuple[Arg, ...]] = [
+    ("add", "x"),
+    ("edit", "1", "new", "--tag", "y"),
+    ("rm", "1"),
+    ("purge", "--all"),
+]
 
 
 def assert_all_refused(

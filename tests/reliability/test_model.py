@@ -1,15 +1,18 @@
 """The repository against a plain Python model, on both engines.
 
-Hypothesis runs random sequences of add / edit / tag / untag / delete / list / search / get
-on a real store and on a dict of id -> (text, tags) with a next-id counter, and checks
-after every step that the two agree. Each example starts on an empty store whose ids
-start at 1, as in one nobody has used: a new SQLite file, or the test's PostgreSQL
-database with every table emptied and its sequences restarted.
+Hypothesis runs random sequences of add / edit / tag / untag / trash / restore / purge /
+revert / list / search / get on a real store and on a model: dicts of id -> (text, tags)
+for the live notes and for the trash, every note's versions, and a next-id counter. After
+every step the two must agree: the listings, the trash, and each note's history. Each
+example starts on an empty store whose ids start at 1, as in one nobody has used: a new
+SQLite file, or the test's PostgreSQL database with every table emptied and its sequences
+restarted.
 """
 
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -19,17 +22,26 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from notes_core import repository
 from notes_core.engine import Store, open_store
-from notes_core.errors import InvalidNote, NoteNotFound
+from notes_core.errors import (
+    InvalidInput,
+    InvalidNote,
+    NoteInTrash,
+    NoteNotFound,
+    NoteNotInTrash,
+    RevisionNotFound,
+)
 from notes_core.models import Note
+from notes_core.repository import history, trash
 from notes_core.session import session_scope
 
 # A small alphabet so that searches hit. `apple` / `apples` checks whole words (neither
@@ -103,9 +115,13 @@ class NotesMachine(RuleBasedStateMachine):
         super().__init__()
         type(self).examples += 1
         self.store = type(self).open_fresh()
-        self.model: dict[int, tuple[str, list[str]]] = {}
-        self.updated_at: dict[int, datetime] = {}
-        self.deleted: set[int] = set()
+        self.model: dict[int, tuple[str, list[str]]] = {}  # the live notes
+        self.trash: dict[int, tuple[str, list[str]]] = {}
+        self.updated_at: dict[int, datetime] = {}  # of live and trashed notes
+        self.trashed_at: dict[int, datetime] = {}
+        # Every version of every note, live or trashed, oldest first; the last is current.
+        self.versions: dict[int, list[tuple[str, list[str]]]] = {}
+        self.purged: set[int] = set()
         self.next_id = 1
 
     def teardown(self) -> None:
@@ -114,13 +130,19 @@ class NotesMachine(RuleBasedStateMachine):
 
     # --- helpers ---------------------------------------------------------------------
 
+    def writing(self) -> AbstractContextManager[Connection]:
+        return session_scope(self.store, write=True)
+
     def ids(self) -> st.SearchStrategy[int]:
-        """Existing ids, deleted ids and ids never assigned (near the next one, or huge)."""
+        """Live ids, trashed ids, purged ids and ids never assigned (near the next one, or
+        huge)."""
         choices = [st.integers(self.next_id, self.next_id + 2), st.just(MAX_ID)]
         if self.model:
             choices += [st.sampled_from(sorted(self.model))] * 3
-        if self.deleted:
-            choices.append(st.sampled_from(sorted(self.deleted)))
+        if self.trash:
+            choices += [st.sampled_from(sorted(self.trash))] * 2
+        if self.purged:
+            choices.append(st.sampled_from(sorted(self.purged)))
         return st.one_of(choices)
 
     def existing(self, data: st.DataObject) -> int:
@@ -133,6 +155,12 @@ class NotesMachine(RuleBasedStateMachine):
     def check_note(self, note: Note) -> None:
         assert (note.id, note.text, note.tags) == self.expected(note.id)
         assert note.created_at <= note.updated_at == self.updated_at[note.id]
+        assert note.trashed_at is None
+
+    def check_trashed(self, note: Note) -> None:
+        assert (note.text, note.tags) == self.trash[note.id]
+        assert note.updated_at == self.updated_at[note.id]
+        assert note.trashed_at is not None and note.trashed_at >= note.updated_at
 
     def newest_first(self, tags: Iterable[str] = ()) -> list[int]:
         wanted = set(clean(tags))
@@ -150,11 +178,21 @@ class NotesMachine(RuleBasedStateMachine):
             assert stored.updated_at == self.updated_at[note_id], "a no-op moved updated_at"
         else:
             assert stored.updated_at >= self.updated_at[note_id]
+            self.versions[note_id].append(after)  # a change keeps a version; a no-op none
         self.model[note_id] = after
         self.updated_at[note_id] = stored.updated_at
         self.check_note(stored)
 
     # --- writes ----------------------------------------------------------------------
+
+    @initialize(new=st.lists(st.tuples(texts, tag_lists), max_size=4), trashed=st.integers(0, 4))
+    def start(self, new: list[tuple[str, list[str]]], trashed: int) -> None:
+        """Start with a few notes, some of them in the trash, or none: without this the
+        trash is seldom full enough for restore and purge to find anything."""
+        for note_text, tags in new:
+            self.add(note_text, tags)
+        if new and trashed:
+            self.move(list(range(1, min(trashed, len(new)) + 1)))
 
     @rule(text=texts, tags=tag_lists)
     def add(self, text: str, tags: list[str]) -> None:
@@ -163,6 +201,7 @@ class NotesMachine(RuleBasedStateMachine):
         assert note.id == self.next_id
         assert note.created_at == note.updated_at
         self.model[note.id] = (text, clean(tags))
+        self.versions[note.id] = [self.model[note.id]]
         self.updated_at[note.id] = note.updated_at
         self.next_id += 1
         self.check_note(note)
@@ -179,6 +218,7 @@ class NotesMachine(RuleBasedStateMachine):
         assert [note.id for note in stored] == ids
         for note, (note_text, tags) in zip(stored, new, strict=True):
             self.model[note.id] = (note_text, clean(tags))
+            self.versions[note.id] = [self.model[note.id]]
             self.updated_at[note.id] = note.updated_at
             self.check_note(note)
         self.next_id += len(new)
@@ -253,30 +293,116 @@ class NotesMachine(RuleBasedStateMachine):
             )
 
     @rule(data=st.data(), text=st.none() | texts)
-    def edit_unknown(self, data: st.DataObject, text: str | None) -> None:
+    def edit_unknown_or_trashed(self, data: st.DataObject, text: str | None) -> None:
         note_id = data.draw(self.ids().filter(lambda i: i not in self.model), label="note_id")
-        with pytest.raises(NoteNotFound) as raised, session_scope(self.store, write=True) as s:
+        error = NoteInTrash if note_id in self.trash else NoteNotFound
+        with pytest.raises(error) as raised, session_scope(self.store, write=True) as s:
             repository.update(s, note_id=note_id, text=text, add_tags=["work"])
         assert raised.value.note_ids == [note_id]
 
+    def some_of(self, ids: Iterable[int], data: st.DataObject) -> list[int]:
+        """One to three of `ids` (repeats allowed: a repeated id counts once)."""
+        return data.draw(
+            st.lists(st.sampled_from(sorted(ids)), min_size=1, max_size=3), label="note_ids"
+        )
+
+    def with_a_bad_id(self, good: Iterable[int], data: st.DataObject) -> list[int]:
+        """Ids from `good` (maybe none) and one id not in it, in any order."""
+        allowed = sorted(good)
+        chosen = data.draw(st.lists(st.sampled_from(allowed), max_size=2)) if allowed else []
+        bad = data.draw(self.ids().filter(lambda i: i not in allowed), label="bad_id")
+        return data.draw(st.permutations([*chosen, bad]), label="note_ids")
+
+    @precondition(lambda self: self.model)
     @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        """Several ids at once, all or nothing: one unknown id deletes none."""
-        wanted = data.draw(st.lists(self.ids(), min_size=1, max_size=4), label="note_ids")
-        missing = sorted({i for i in wanted if i not in self.model})
-        if missing:
-            with (
-                pytest.raises(NoteNotFound) as raised,
-                session_scope(self.store, write=True) as session,
-            ):
-                repository.delete_many(session, note_ids=wanted)
-            assert raised.value.note_ids == missing
+    def move_to_trash(self, data: st.DataObject) -> None:
+        self.move(self.some_of(self.model, data))
+
+    def move(self, wanted: list[int]) -> None:
+        with self.writing() as session:
+            trash.trash_many(session, note_ids=wanted)
+            moved = [n for n in trash.iterate_trash(session) if n.id in set(wanted)]
+        assert len({note.trashed_at for note in moved}) == 1  # one call: one moment
+        for note_id in set(wanted):
+            self.trash[note_id] = self.model.pop(note_id)
+        for note in moved:
+            self.check_trashed(note)
+            assert note.trashed_at is not None
+            self.trashed_at[note.id] = note.trashed_at
+
+    @rule(data=st.data())
+    def move_to_trash_refused(self, data: st.DataObject) -> None:
+        """One unknown or already trashed id among live ones moves none of them."""
+        wanted = self.with_a_bad_id(self.model, data)
+        unknown = sorted({i for i in wanted if i not in self.model and i not in self.trash})
+        already = sorted({i for i in wanted if i in self.trash})
+        error = NoteNotFound if unknown else NoteInTrash
+        with pytest.raises(error) as raised, self.writing() as session:
+            trash.trash_many(session, note_ids=wanted)
+        assert raised.value.note_ids == (unknown or already)
+
+    @precondition(lambda self: self.trash)
+    @rule(data=st.data())
+    def restore(self, data: st.DataObject) -> None:
+        """Restored notes come back exactly as they were."""
+        wanted = self.some_of(self.trash, data)
+        with self.writing() as session:
+            restored = trash.restore_many(session, note_ids=wanted)
+        assert [note.id for note in restored] == sorted(set(wanted))
+        for note in restored:
+            self.model[note.id] = self.trash.pop(note.id)
+            del self.trashed_at[note.id]
+            self.check_note(note)
+
+    @rule(data=st.data(), everything=st.booleans())
+    def purge(self, data: st.DataObject, everything: bool) -> None:
+        """Some notes of the trash, or all of it (when it is empty too)."""
+        if everything:
+            with self.writing() as session:
+                assert trash.purge_all(session) == len(self.trash)
+            wanted = list(self.trash)
+        elif self.trash:
+            wanted = self.some_of(self.trash, data)
+            with self.writing() as session:
+                trash.purge_many(session, note_ids=wanted)
+        else:
+            return
+        for note_id in set(wanted):
+            self.forget(note_id)
+
+    @rule(data=st.data(), purging=st.booleans())
+    def restore_or_purge_refused(self, data: st.DataObject, purging: bool) -> None:
+        """One id that is not in the trash (live, purged or unknown) among trashed ones:
+        nothing is restored or purged."""
+        wanted = self.with_a_bad_id(self.trash, data)
+        call = trash.purge_many if purging else trash.restore_many
+        with pytest.raises(NoteNotInTrash) as raised, self.writing() as session:
+            call(session, note_ids=wanted)
+        assert raised.value.note_ids == sorted({i for i in wanted if i not in self.trash})
+
+    def forget(self, note_id: int) -> None:
+        del self.trash[note_id], self.trashed_at[note_id], self.updated_at[note_id]
+        del self.versions[note_id]
+        self.purged.add(note_id)
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data())
+    def revert(self, data: st.DataObject) -> None:
+        """Any version, the current one included, or one past the last (refused)."""
+        note_id = self.existing(data)
+        versions = self.versions[note_id]
+        refused = st.sampled_from([0, len(versions) + 1])
+        number = data.draw(st.integers(1, len(versions)) | refused, label="number")
+        if not 1 <= number <= len(versions):
+            error = InvalidInput if number == 0 else RevisionNotFound
+            with pytest.raises(error), session_scope(self.store, write=True) as session:
+                history.revert(session, note_id=note_id, number=number)
             return
         with session_scope(self.store, write=True) as session:
-            repository.delete_many(session, note_ids=wanted)
-        for note_id in set(wanted):
-            del self.model[note_id], self.updated_at[note_id]
-            self.deleted.add(note_id)
+            note = history.revert(session, note_id=note_id, number=number)
+        text, tags = versions[number - 1]
+        assert (note.text, note.tags) == (text, tags)
+        self.apply_update(note_id, text, tags)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -349,11 +475,39 @@ class NotesMachine(RuleBasedStateMachine):
         note_id = data.draw(self.ids(), label="note_id")
         with session_scope(self.store) as session:
             if note_id not in self.model:
-                with pytest.raises(NoteNotFound):
+                error = NoteInTrash if note_id in self.trash else NoteNotFound
+                with pytest.raises(error):
                     repository.get(session, note_id=note_id)
+                with pytest.raises(error):
+                    history.history(session, note_id=note_id)
                 return
             note = repository.get(session, note_id=note_id)
         self.check_note(note)
+
+    @rule(tags=st.lists(st.sampled_from(TAGS), max_size=1), limit=st.integers(1, 3))
+    def list_trash(self, tags: list[str], limit: int) -> None:
+        """The trash, most recently trashed first; its pages chain to the same list."""
+        wanted = set(clean(tags))
+        expected = [i for i in self.trash_order() if wanted <= set(self.trash[i][1])]
+        with session_scope(self.store) as session:
+            listed = list(trash.iterate_trash(session, tags=tags))
+            limited = list(trash.iterate_trash(session, tags=tags, limit=limit))
+            paged: list[Note] = []
+            cursor: str | None = None
+            while True:
+                page = trash.trash_page(session, tags=tags, limit=limit, cursor=cursor)
+                paged += page.items
+                if page.next_cursor is None:
+                    break
+                cursor = page.next_cursor
+        assert [note.id for note in listed] == expected
+        assert [note.id for note in limited] == expected[:limit]
+        assert [note.id for note in paged] == expected
+        for note in listed:
+            self.check_trashed(note)
+
+    def trash_order(self) -> list[int]:
+        return sorted(self.trash, key=lambda i: (self.trashed_at[i], i), reverse=True)
 
     @invariant()
     def store_matches_model(self) -> None:
@@ -363,6 +517,29 @@ class NotesMachine(RuleBasedStateMachine):
         assert [(n.id, n.text, n.tags) for n in stored] == [
             self.expected(i) for i in self.newest_first()
         ]
+
+    @invariant()
+    def trash_matches_model(self) -> None:
+        with session_scope(self.store) as session:
+            stored = list(trash.iterate_trash(session))
+        assert [note.id for note in stored] == self.trash_order()
+        for note in stored:
+            self.check_trashed(note)
+            assert note.trashed_at == self.trashed_at[note.id]
+
+    @invariant()
+    def history_matches_model(self) -> None:
+        """Every live note's versions, numbered from 1, never rewritten; the last is the
+        note as it is."""
+        with session_scope(self.store) as session:
+            stored = {i: history.history(session, note_id=i) for i in self.model}
+        for note_id, versions in stored.items():
+            expected = self.versions[note_id]
+            assert [(v.text, v.tags) for v in versions] == expected
+            assert [v.revision for v in versions] == list(range(1, len(expected) + 1))
+            assert [v.current for v in versions] == [False] * (len(expected) - 1) + [True]
+            dates = [v.updated_at for v in versions]
+            assert dates == sorted(dates) and dates[-1] == self.updated_at[note_id]
 
 
 def fresh_stores(db_target: str, tmp_path: Path) -> tuple[Callable[[], Store], Store | None]:

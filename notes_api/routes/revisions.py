@@ -1,0 +1,68 @@
+"""A note's history over HTTP: /api/v1/notes/{id}/revisions."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BeforeValidator
+
+from notes_api.deps import NotesDep
+from notes_api.errors import error_response
+from notes_api.routes.notes import NOT_FOUND, NoteIdPath, json_response
+from notes_api.strict_json import StrictJSONRoute
+from notes_core.errors import InvalidInput
+from notes_core.schemas import RevisionPublic, RevisionsPublic
+from notes_core.validation import shown
+
+router = APIRouter(
+    prefix="/api/v1/notes/{note_id}/revisions", tags=["history"], route_class=StrictJSONRoute
+)
+# The versions' column is a 32-bit integer on PostgreSQL, which refuses to compare it with
+# anything larger (a 500): no note has that many versions anyway.
+MAX_REVISION = 2**31 - 1
+
+
+def _revision_number(value: object) -> object:
+    # Plain decimal digits only, as for note ids: pydantic's lax int parsing would also
+    # take `1.0`, `+1` and `1_0` (which is 10). InvalidInput is a 422.
+    if not isinstance(value, str):
+        return value
+    digits = value.strip().lstrip("0")
+    if digits.isascii() and digits.isdecimal() and len(digits) <= 10:
+        number = int(digits)
+        if 1 <= number <= MAX_REVISION:
+            return number
+    raise InvalidInput(f"{shown(value)} is not a version number (versions are numbered from 1)")
+
+
+RevisionPath = Annotated[
+    int,
+    Path(ge=1, le=MAX_REVISION, description="The version's number: 1 is the oldest."),
+    BeforeValidator(_revision_number),
+]
+NO_REVISION: dict[int | str, dict[str, Any]] = {
+    404: error_response(
+        "No note with that id, it is in the trash, or it has no version with that number."
+    )
+}
+
+
+@router.get(
+    "", summary="List a note's versions", response_model=RevisionsPublic, responses=NOT_FOUND
+)
+def list_revisions(note_id: NoteIdPath, notes: NotesDep) -> Response:
+    """Every version of a note, oldest first, numbered from 1; the last one (`current`
+    true) is the note as it is now. Each change of text or tags made a new version."""
+    versions = [RevisionPublic.of(version) for version in notes.history(note_id)]
+    return json_response(RevisionsPublic(items=versions))
+
+
+@router.get(
+    "/{number}",
+    summary="Get one version of a note",
+    response_model=RevisionPublic,
+    responses=NO_REVISION,
+)
+def get_revision(note_id: NoteIdPath, number: RevisionPath, notes: NotesDep) -> Response:
+    """Version `number` of a note (1 is the oldest): its text and tags then, and when it
+    was made."""
+    return json_response(RevisionPublic.of(notes.revision(note_id, number)))

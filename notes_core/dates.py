@@ -1,0 +1,75 @@
+"""Moments typed by people (`--since 7d`) and dates read from files, as aware UTC datetimes.
+
+A date or date-time without a zone is local time, as `date`, git and jrnl read it: the
+zone is the process's (the TZ variable or the system's), which the caller's platform
+supplies, so this module reads no environment itself.
+"""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from notes_core.errors import InvalidImport, InvalidInput
+from notes_core.transfer.records import describe
+from notes_core.validation import shown
+
+ACCEPTED_MOMENTS = (
+    "an ISO date or date-time (2026-11-25, 2026-11-25T13:00, 2026-11-25T13:00+01:00), "
+    "or 30m, 12h, 7d, 2w (that long ago), today or yesterday"
+)
+_RELATIVE = re.compile(r"([0-9]{1,9})([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def local_to_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive one is taken as local time.
+
+    Raises OverflowError, ValueError or OSError for a moment the platform cannot place
+    (year 1 east of UTC, year 9999 west of it).
+    """
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # the platform's local zone, DST included
+    return moment.astimezone(UTC)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in local time, in UTC."""
+    return local_to_utc(datetime(day.year, day.month, day.day))
+
+
+def parse_moment(value: str, *, now: datetime | None = None) -> datetime:
+    """The moment `value` names, in UTC (for `--since` / `--until`).
+
+    Accepts an ISO 8601 date (local midnight) or date-time (local time unless it has a
+    zone or `Z`); `30m`, `12h`, `7d`, `2w` (that long before `now`); `today` and
+    `yesterday` (local midnight). Raises InvalidInput for anything else.
+    """
+    current = (now or datetime.now(UTC)).astimezone(UTC)
+    word = value.strip().lower()
+    try:
+        if word in ("today", "yesterday"):
+            day = current.astimezone().date()  # today as the local calendar has it
+            return local_midnight(day - timedelta(days=1 if word == "yesterday" else 0))
+        relative = _RELATIVE.fullmatch(word)
+        if relative:
+            amount, unit = relative.groups()
+            return current - timedelta(**{_UNITS[unit]: int(amount)})
+        return local_to_utc(datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError, OSError):
+        raise InvalidInput(f"{shown(value)} is not a date: use {ACCEPTED_MOMENTS}") from None
+
+
+def parse_timestamp(value: object, source: str, field: str = "date") -> datetime:
+    """A record's date from an ISO 8601 string, in UTC (a value without a zone is local
+    time, a bare date local midnight). Raises InvalidImport naming `source` and `field`."""
+    if not isinstance(value, str):
+        raise InvalidImport(
+            f"{source}: {field} must be an ISO 8601 string "
+            f"such as 2026-11-25T13:00:00+00:00, not {describe(value)}"
+        )
+    try:
+        return local_to_utc(datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError, OSError):
+        raise InvalidImport(
+            f"{source}: {field} {shown(value)} is not an ISO 8601 date or date-time "
+            "such as 2026-11-25T13:00:00+00:00"
+        ) from None

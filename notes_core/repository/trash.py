@@ -1,0 +1,184 @@
+"""The trash: moving notes into it, listing it, restoring from it, purging it.
+
+A trashed note keeps its row, with `trashed_at` set: its id stays reserved, and restoring
+it only clears that column, so text, tags and timestamps come back unchanged. Purging
+deletes the row; its tag links and versions go with it (ON DELETE CASCADE).
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
+
+from notes_core.errors import NoteInTrash, NoteNotFound, NoteNotInTrash
+from notes_core.models import LIVE, TRASHED, Note, notes, utc_now
+from notes_core.repository.notes import (
+    BATCH_SIZE,
+    NOTE_COLUMNS,
+    filter_dates,
+    filter_tags,
+    notes_from_rows,
+)
+from notes_core.repository.pagination import Page, decode_cursor_values, encode_cursor
+from notes_core.validation import check_limit, clean_tags
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def chunks(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in slices of BATCH_SIZE: an IN list stays far below SQLite's 32,766
+    parameters however many ids a caller passes."""
+    for start in range(0, len(ids), BATCH_SIZE):
+        yield ids[start : start + BATCH_SIZE]
+
+
+def trash_many(session: Connection, *, note_ids: Iterable[int]) -> None:
+    """Move live notes to the trash, all or nothing. Raises NoteNotFound (unknown ids) or
+    NoteInTrash (ids already there), and then moves none."""
+    wanted = sorted(set(note_ids))
+    found: dict[int, datetime | None] = {}
+    for some in chunks(wanted):
+        # FOR UPDATE on PostgreSQL; SQLite renders nothing (BEGIN IMMEDIATE holds the lock).
+        query = select(notes.c.id, notes.c.trashed_at).where(notes.c.id.in_(some))
+        found.update((row.id, row.trashed_at) for row in session.execute(query.with_for_update()))
+    consequence = "nothing was moved to the trash"
+    missing = [note_id for note_id in wanted if note_id not in found]
+    if missing:
+        raise NoteNotFound(missing, consequence=consequence)
+    trashed = [note_id for note_id in wanted if found[note_id] is not None]
+    if trashed:
+        raise NoteInTrash(trashed, consequence=consequence)
+    now = utc_now()
+    for some in chunks(wanted):
+        session.execute(update(notes).where(notes.c.id.in_(some)).values(trashed_at=now))
+
+
+def restore_many(session: Connection, *, note_ids: Iterable[int]) -> list[Note]:
+    """Bring notes back from the trash unchanged, all or nothing, and return them. Raises
+    NoteNotInTrash (naming every id that is not in the trash), and then restores none."""
+    wanted = _in_trash(session, note_ids, consequence="nothing was restored")
+    restored: list[Note] = []
+    for some in chunks(wanted):
+        session.execute(update(notes).where(notes.c.id.in_(some)).values(trashed_at=None))
+        query = select(*NOTE_COLUMNS).where(notes.c.id.in_(some)).order_by(notes.c.id)
+        restored += notes_from_rows(session, session.execute(query).all())
+    return restored
+
+
+def purge_many(session: Connection, *, note_ids: Iterable[int]) -> None:
+    """Delete notes in the trash for good, with their versions, all or nothing. Raises
+    NoteNotInTrash (naming every id that is not in the trash), and then deletes none."""
+    wanted = _in_trash(session, note_ids, consequence="nothing was purged")
+    for some in chunks(wanted):
+        session.execute(delete(notes).where(notes.c.id.in_(some)))
+
+
+def purge_all(session: Connection) -> int:
+    """Delete every note in the trash for good; return how many there were."""
+    return session.execute(delete(notes).where(TRASHED)).rowcount
+
+
+def _in_trash(session: Connection, note_ids: Iterable[int], *, consequence: str) -> list[int]:
+    wanted = sorted(set(note_ids))
+    found: set[int] = set()
+    for some in chunks(wanted):
+        query = select(notes.c.id).where(notes.c.id.in_(some), TRASHED).with_for_update()
+        found.update(session.execute(query).scalars())
+    missing = [note_id for note_id in wanted if note_id not in found]
+    if missing:
+        raise NoteNotInTrash(missing, consequence=consequence)
+    return wanted
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _select_trashed(
+    session: Connection,
+    *,
+    names: list[str],
+    limit: int,
+    after: tuple[datetime, int] | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Note]:
+    """Notes in the trash, most recently trashed first (ties: highest id first), after the
+    (trashed_at, id) of the last one seen."""
+    query = filter_dates(filter_tags(select(*NOTE_COLUMNS).where(TRASHED), names), since, until)
+    if after is not None:
+        trashed_at, note_id = after
+        query = query.where(
+            or_(
+                notes.c.trashed_at < trashed_at,
+                and_(notes.c.trashed_at == trashed_at, notes.c.id < note_id),
+            )
+        )
+    query = query.order_by(notes.c.trashed_at.desc(), notes.c.id.desc()).limit(limit)
+    return notes_from_rows(session, session.execute(query).all())
+
+
+def iterate_trash(
+    session: Connection,
+    *,
+    tags: Iterable[str] = (),
+    limit: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[Note]:
+    """Every note in the trash, most recently trashed first, in batches (flat memory).
+    Checks its input before it returns: raises InvalidInput, InvalidNote."""
+    names = clean_tags(tags)
+    remaining = check_limit(limit)
+
+    def batches() -> Iterator[Note]:
+        nonlocal remaining
+        after: tuple[datetime, int] | None = None
+        while remaining is None or remaining > 0:
+            size = BATCH_SIZE if remaining is None else min(BATCH_SIZE, remaining)
+            batch = _select_trashed(
+                session, names=names, limit=size, after=after, since=since, until=until
+            )
+            yield from batch
+            if len(batch) < size:
+                return
+            last = batch[-1]
+            assert last.trashed_at is not None
+            after = (last.trashed_at, last.id)
+            if remaining is not None:
+                remaining -= len(batch)
+
+    return batches()
+
+
+def trash_page(
+    session: Connection,
+    *,
+    tags: Iterable[str] = (),
+    limit: int,
+    cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[Note]:
+    """A page of the trash, most recently trashed first, and the cursor of the next.
+    Raises InvalidInput (a bad limit or cursor), InvalidNote (a malformed tag)."""
+    after = None
+    if cursor:
+        micros, note_id = decode_cursor_values(cursor, "trash", count=2)
+        after = (EPOCH + timedelta(microseconds=micros), note_id)
+    check_limit(limit)
+    found = _select_trashed(
+        session, names=clean_tags(tags), limit=limit + 1, after=after, since=since, until=until
+    )
+    more = len(found) > limit
+    found = found[:limit]
+    if not more:
+        return Page(found, None)
+    last = found[-1]
+    assert last.trashed_at is not None
+    micros = (last.trashed_at - EPOCH) // timedelta(microseconds=1)
+    return Page(found, encode_cursor("trash", micros, last.id))
+
+
+def count_live(session: Connection) -> int:
+    """How many notes are not in the trash."""
+    return session.execute(select(func.count()).select_from(notes).where(LIVE)).scalar_one()
