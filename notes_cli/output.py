@@ -253,7 +253,19 @@ def print_history(revisions: Iterable["Revision"], fmt: HistoryFormat) -> None:
 
 
 def _local(moment: "datetime") -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """`moment` in local time for a table, as `2026-11-25 14:00`; in UTC, marked so
+    (`9999-12-31 23:59 UTC`), when local time would leave the years 1 to 9999."""
+    try:
+        return _minutes(moment.astimezone())
+    except (OverflowError, ValueError, OSError):
+        from datetime import UTC
+
+        return _minutes(moment.astimezone(UTC)) + " UTC"
+
+
+def _minutes(moment: "datetime") -> str:
+    # Not strftime("%Y"): glibc writes the year 1 as "1", not "0001".
+    return f"{moment.year:04d}-{moment:%m-%d %H:%M}"
 
 
 def _new_table() -> "Table":

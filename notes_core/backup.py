@@ -14,13 +14,16 @@ from pathlib import Path
 
 from notes_core.db_errors import translated
 from notes_core.engine import Store
-from notes_core.errors import BackupExists, BackupUnsupported, StoreError
+from notes_core.errors import BackupExists, BackupUnsupported, InvalidInput, StoreError
+
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
 
 
 def backup(store: Store, destination: str | os.PathLike[str]) -> Path:
     """Copy the store to `destination` (a new file, mode 0600) and return its path.
 
-    Raises BackupUnsupported (PostgreSQL), BackupExists, StoreError.
+    Raises BackupUnsupported (PostgreSQL), BackupExists (also for an existing folder),
+    InvalidInput for a path ending in a separator (a folder, not a file name), StoreError.
     """
     if not store.is_sqlite:
         raise BackupUnsupported(
@@ -28,6 +31,15 @@ def backup(store: Store, destination: str | os.PathLike[str]) -> Path:
             "or `notes export > notes.jsonl` for the notes alone"
         )
     target = Path(destination).expanduser().absolute()
+    if target.is_dir():
+        raise BackupExists(f"{target} is a folder; give a file name, such as {target / 'notes.db'}")
+    # Path() drops a trailing '/': `backup newdir/` would write a file named newdir.
+    named = os.fspath(destination)
+    if named.endswith(_SEPARATORS):
+        raise InvalidInput(
+            f"{named} ends with {named[-1]!r}, as a folder does: give the backup a file name, "
+            f"such as {named}notes.db"
+        )
     if target.exists() or target.is_symlink():
         raise BackupExists(f"{target} already exists; left untouched: choose a new file name")
     if not target.parent.is_dir():

@@ -21,6 +21,7 @@ from notes_core.settings import Settings
 
 BUSY_TIMEOUT_MS = 15_000
 SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 @dataclass
@@ -50,6 +51,15 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def holds_file(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `path` is the SQLite file of this store, or one of its companion files
+        (`-wal`, `-shm`, `-journal`): writing there would destroy the store."""
+        if not self.is_sqlite:
+            return False
+        target = os.path.realpath(path)
+        database = os.path.realpath(str(self.url.database))
+        return target in {database, *(database + suffix for suffix in SQLITE_COMPANIONS)}
 
     def ping(self) -> None:
         """Check that the store answers a query. Raises StoreError (StoreBusy when every

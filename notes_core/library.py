@@ -102,6 +102,11 @@ class Notes:
         """The file path, or the URL with any password masked."""
         return self.store.location
 
+    def holds_file(self, path: str | os.PathLike[str]) -> bool:
+        """Whether `path` is this store's own SQLite file (or its -wal, -shm, -journal):
+        a command about to write a file checks it first."""
+        return self.store.holds_file(path)
+
     def ping(self) -> None:
         """Check that the store answers. Raises StoreError."""
         self.store.ping()
@@ -228,16 +233,24 @@ class Notes:
         records: Iterable[ImportRecord],
         *,
         tags: Iterable[str] = (),
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> ImportResult:
-        """Add the notes of `records` (see notes_core.transfer.readers) in one transaction,
-        keeping their dates, skipping those the store already has (same text and
-        `created_at`). All or nothing: raises InvalidImport naming the first bad record.
-        `progress` is called with the number of records done after each batch."""
-        from notes_core.repository.transfer import import_records
+        """Add the notes of `records` (see notes_core.transfer.readers) keeping their
+        dates, skipping those the store already has (same text and `created_at`). All or
+        nothing: raises InvalidImport naming the first bad record, and adds none.
 
-        with self._session(write=True) as session:
-            return import_records(session, records=records, tags=tags, progress=progress)
+        Every record is read and checked first, outside any transaction (spooled to a
+        temporary file), so a slow or bad input never holds the write lock; then all are
+        written in one transaction. `progress(checked, written)` is called as it goes.
+        """
+        import tempfile
+
+        from notes_core.repository.transfer import check_records, write_checked
+
+        with tempfile.TemporaryFile(prefix="notes-import-") as spool:
+            count = check_records(records, tags=tags, spool=spool, progress=progress)
+            with self._session(write=True) as session:
+                return write_checked(session, spool=spool, count=count, progress=progress)
 
     def backup(self, destination: str | os.PathLike[str]) -> Path:
         """Copy a SQLite store to a new file (mode 0600), consistent while others write.

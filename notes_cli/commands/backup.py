@@ -1,6 +1,5 @@
 """`notes backup`."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +10,9 @@ from notes_cli.state import open_notes
 def backup(
     ctx: typer.Context,
     path: Annotated[
-        Path, typer.Argument(metavar="PATH", help="The new file to write (never an existing one).")
+        # A str, not a Path: Path("newdir/") drops the slash that says it is a folder.
+        str,
+        typer.Argument(metavar="PATH", help="The new file to write (never an existing one)."),
     ],
 ) -> None:
     """Copy a SQLite store to a new file, consistent even while others write to it.

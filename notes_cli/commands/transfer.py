@@ -98,12 +98,22 @@ def export(
             "file per note into",
             param_hint="--output",
         )
-    if output is not None and fmt is not ExportFormat.markdown and str(output) == "-":
+    if output is not None and str(output) == "-":
+        if fmt is ExportFormat.markdown:
+            raise typer.BadParameter(
+                "markdown is written to a folder, not to stdout: give a new or empty folder",
+                param_hint="--output",
+            )
         output = None  # stdout, as `-o -` means to most tools
     start = parse_moment(since) if since is not None else None
     end = parse_moment(until) if until is not None else None
-    folder = _empty_folder(output) if fmt is ExportFormat.markdown and output else None
     with open_notes(ctx) as notes:
+        if output is not None and notes.holds_file(output.expanduser()):
+            raise typer.BadParameter(
+                f"{output} is the store itself: export to another file", param_hint="--output"
+            )
+        folder = _empty_folder(output) if fmt is ExportFormat.markdown and output else None
+
         # Called once the output is ready: the stream holds a read transaction from the
         # call on, which only reading it to the end (or closing it) gives back.
         def selected() -> Iterator["Note"]:
@@ -341,9 +351,10 @@ def import_(
 
 
 @contextmanager
-def _progress(source: "ImportSource") -> Iterator[Callable[[int], None] | None]:
+def _progress(source: "ImportSource") -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr while the import runs, only when stderr is a terminal:
-    how far through the input (when its size is known) and how many notes so far."""
+    first how far through the input it has read and checked (when its size is known),
+    then how many of the notes are written."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -357,23 +368,25 @@ def _progress(source: "ImportSource") -> Iterator[Callable[[int], None] | None]:
         TimeElapsedColumn,
     )
 
-    size = source.total_bytes
     columns = [
         SpinnerColumn(),
-        TextColumn("importing"),
-        *([BarColumn(), TaskProgressColumn()] if size else []),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
         TextColumn("{task.fields[records]:,} notes"),
         TimeElapsedColumn(),
     ]
     console = Console(stderr=True, markup=False, emoji=False, highlight=False)
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("import", total=size or None, records=0)
-        count = 0
+        task = bar.add_task("reading", total=source.total_bytes or None, records=0)
 
-        def advance(done: int) -> None:
-            nonlocal count
-            count += done
-            bar.update(task, completed=source.bytes_read, records=count)
+        def advance(checked: int, written: int) -> None:
+            if not written:
+                bar.update(task, completed=source.bytes_read, records=checked)
+            else:
+                bar.update(
+                    task, description="writing", total=checked, completed=written, records=written
+                )
 
         yield advance
 

@@ -10,19 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
-from notes_core.errors import NoteInTrash, NoteNotFound, NoteNotInTrash
+from notes_core.errors import InvalidInput, NoteInTrash, NoteNotFound, NoteNotInTrash
 from notes_core.models import LIVE, TRASHED, Note, notes, utc_now
 from notes_core.repository.notes import (
     BATCH_SIZE,
     NOTE_COLUMNS,
     filter_dates,
     filter_tags,
+    keyset_batches,
     notes_from_rows,
 )
 from notes_core.repository.pagination import Page, decode_cursor_values, encode_cursor
 from notes_core.validation import check_limit, clean_tags
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Trash cursors count microseconds from here: never negative, whatever year a note
+# (imported with its `trashed_at`) was trashed in.
+FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
 
 
 def chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -128,26 +131,15 @@ def iterate_trash(
     """Every note in the trash, most recently trashed first, in batches (flat memory).
     Checks its input before it returns: raises InvalidInput, InvalidNote."""
     names = clean_tags(tags)
-    remaining = check_limit(limit)
+    check_limit(limit)
 
-    def batches() -> Iterator[Note]:
-        nonlocal remaining
-        after: tuple[datetime, int] | None = None
-        while remaining is None or remaining > 0:
-            size = BATCH_SIZE if remaining is None else min(BATCH_SIZE, remaining)
-            batch = _select_trashed(
-                session, names=names, limit=size, after=after, since=since, until=until
-            )
-            yield from batch
-            if len(batch) < size:
-                return
-            last = batch[-1]
-            assert last.trashed_at is not None
-            after = (last.trashed_at, last.id)
-            if remaining is not None:
-                remaining -= len(batch)
+    def fetch(last: Note | None, size: int) -> list[Note]:
+        after = None if last is None or last.trashed_at is None else (last.trashed_at, last.id)
+        return _select_trashed(
+            session, names=names, limit=size, after=after, since=since, until=until
+        )
 
-    return batches()
+    return keyset_batches(fetch, limit)
 
 
 def trash_page(
@@ -164,7 +156,12 @@ def trash_page(
     after = None
     if cursor:
         micros, note_id = decode_cursor_values(cursor, "trash", count=2)
-        after = (EPOCH + timedelta(microseconds=micros), note_id)
+        try:
+            after = (FIRST_MOMENT + timedelta(microseconds=micros), note_id)
+        except OverflowError:  # past year 9999: no cursor this store handed out
+            raise InvalidInput(
+                "cursor is not valid; use the next_cursor of a previous page"
+            ) from None
     check_limit(limit)
     found = _select_trashed(
         session, names=clean_tags(tags), limit=limit + 1, after=after, since=since, until=until
@@ -175,7 +172,7 @@ def trash_page(
         return Page(found, None)
     last = found[-1]
     assert last.trashed_at is not None
-    micros = (last.trashed_at - EPOCH) // timedelta(microseconds=1)
+    micros = (last.trashed_at - FIRST_MOMENT) // timedelta(microseconds=1)
     return Page(found, encode_cursor("trash", micros, last.id))
 
 

@@ -19,6 +19,11 @@ _DECODER = json.JSONDecoder()
 _BOM = codecs.BOM_UTF8
 
 
+# Said of JSON nested deeper than Python's decoder recurses (about 1,000 levels, fewer
+# when called deep in a stack); no note comes near: it is strings and a list of tags.
+NESTED_TOO_DEEPLY = "the JSON is nested too deeply to read"
+
+
 class JsonStreamError(ValueError):
     """The document is not valid JSON, or not UTF-8, where the scanner is reading."""
 
@@ -62,6 +67,9 @@ class JsonScanner:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._text, self._pos)
+            except RecursionError:
+                # `[[[[...` a thousand deep: the C decoder recurses once per level.
+                raise JsonStreamError(NESTED_TOO_DEEPLY) from None
             except json.JSONDecodeError as exc:
                 if self._read_more():
                     continue  # the value was cut short by the end of the buffer

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from notes_core.dates import local_midnight, local_to_utc, parse_timestamp
+from notes_core.dates import has_iso_form, local_midnight, local_to_utc, parse_timestamp
 from notes_core.errors import InvalidImport
 from notes_core.transfer.records import ImportRecord, describe
 
@@ -98,7 +98,9 @@ def parse_markdown_document(data: bytes, source: str, modified: datetime | None)
     - `tags` (`tag` if there is none): a list of names as written, or one string of
       names separated by commas or spaces, each losing a leading '#';
     - `created` (else `date`), `updated`, `trashed`: YAML timestamps or dates, or ISO
-      8601 strings; local time without a zone, local midnight for a date;
+      8601 strings; local time without a zone, local midnight for a date. Only our own
+      export writes `trashed` (when the note was trashed); any other value, such as
+      another app's `trashed: true`, is ignored and the note is imported live;
     - `title`: Joplin keeps the title only there, so unless the body starts with it as
       a heading, the text becomes "# {title}", a blank line, and the body.
     Missing dates: created is `modified` (the file's mtime), updated the later of
@@ -122,9 +124,7 @@ def parse_markdown_document(data: bytes, source: str, modified: datetime | None)
     if title is not None and not _starts_with_heading(body, title):
         rest = body.lstrip("\r\n")  # Joplin leaves a blank line after the front matter
         body = f"# {title}\n\n{rest}" if rest.strip() else f"# {title}\n"
-    return ImportRecord(
-        body, _tags(meta, source), created, updated, _moment(meta, ("trashed",), source), source
-    )
+    return ImportRecord(body, _tags(meta, source), created, updated, _trashed(meta, source), source)
 
 
 def _front_matter(front: str, source: str) -> dict[Any, Any]:
@@ -166,6 +166,15 @@ def _moment(meta: dict[Any, Any], keys: tuple[str, ...], source: str) -> datetim
     except (ValueError, OverflowError, OSError):
         raise InvalidImport(f"{source}: {key} {value} is out of range") from None
     return parse_timestamp(value, source, key)
+
+
+def _trashed(meta: dict[Any, Any], source: str) -> datetime | None:
+    """When our export says the note was trashed; None for another app's `trashed`
+    (`true`, `yes`): only a date, or a string written as one, is ours."""
+    value = meta.get("trashed")
+    if isinstance(value, date) or (isinstance(value, str) and has_iso_form(value)):
+        return _moment(meta, ("trashed",), source)
+    return None
 
 
 def _tags(meta: dict[Any, Any], source: str) -> list[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from notes_core.dates import local_to_utc, parse_timestamp
 from notes_core.errors import InvalidImport
-from notes_core.transfer.json_stream import JsonScanner, JsonStreamError
+from notes_core.transfer.json_stream import NESTED_TOO_DEEPLY, JsonScanner, JsonStreamError
 from notes_core.transfer.markdown import parse_markdown_document
 from notes_core.transfer.records import MAX_RECORD_BYTES, ImportRecord, describe
 from notes_core.validation import shown
@@ -66,6 +66,8 @@ def read_jsonl(stream: BinaryIO) -> Iterator[ImportRecord]:
             raise InvalidImport(
                 f"{source}: not valid JSON ({exc.msg} at column {exc.colno})"
             ) from None
+        except RecursionError:  # `[[[[...`: the C decoder recurses once per level
+            raise InvalidImport(f"{source}: {NESTED_TOO_DEEPLY}") from None
         yield record_from_object(value, source)
 
 
@@ -196,7 +198,8 @@ def read_markdown(path: Path) -> Iterator[ImportRecord]:
     """A .md file, or every .md file under a folder (see parse_markdown_document).
 
     A folder is walked folder by folder in name order, files before subfolders; hidden
-    files and folders (.obsidian, .zk, .git, .trash) and symlinked folders are skipped.
+    files and folders (.obsidian, .zk, .git, .trash), symlinked folders, and anything
+    that is not a regular file (a named pipe, a socket) are skipped.
     Dates missing from the front matter come from the file's modification time. Sources
     are paths relative to `path`. Raises InvalidImport naming the file, or when a folder
     holds no .md file at all.
@@ -235,6 +238,14 @@ def natural_order(name: str) -> list[str | int]:
 
 
 def _markdown_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """The .md files under `root` to read, with their sources, in read_markdown's order.
+
+    Only regular files (or symlinks to them) are read: anything else named *.md, such as
+    a named pipe, a socket or a device, is skipped silently, as a folder's hidden files
+    are (opening a pipe would wait for a writer forever, a device could never end). A
+    name that cannot be looked at (a dangling symlink) is kept, for the reader to name.
+    """
+
     def fail(exc: OSError) -> None:
         where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else str(root)
         raise InvalidImport(f"{where}: cannot be read ({exc.strerror})")
@@ -246,17 +257,31 @@ def _markdown_files(root: Path) -> Iterator[tuple[Path, str]]:
         for name in sorted(files, key=natural_order):
             if not name.startswith(".") and name.lower().endswith(".md"):
                 file = Path(folder, name)
-                yield file, file.relative_to(root).as_posix()
+                if _is_regular_or_unknown(file):
+                    yield file, file.relative_to(root).as_posix()
+
+
+def _is_regular_or_unknown(file: Path) -> bool:
+    """Whether `file` (or what it links to) is a regular file, or cannot be looked at."""
+    try:
+        return stat.S_ISREG(file.stat().st_mode)
+    except OSError:
+        return True
 
 
 def _markdown_file(file: Path, source: str) -> ImportRecord:
     try:
-        with file.open("rb") as handle:
-            modified = _mtime(os.fstat(handle.fileno()))
+        # Non-blocking, so that a file swapped for a named pipe after _markdown_files
+        # looked at it is refused here instead of waiting for a writer.
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with open(descriptor, "rb") as handle:
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):
+                raise InvalidImport(f"{source}: not a regular file (a pipe, socket or device?)")
             data = _read_limited(handle, source)
     except OSError as exc:
         raise InvalidImport(f"{source}: cannot be read ({exc.strerror or exc})") from None
-    return parse_markdown_document(data, source, modified)
+    return parse_markdown_document(data, source, _mtime(status))
 
 
 def _mtime(status: os.stat_result) -> datetime:
@@ -298,7 +323,7 @@ def detect_format(path: Path | None, head: bytes) -> str:
     first_line = text.split("\n", 1)[0]
     try:
         value = json.loads(first_line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # the reader will say what is wrong
         return "jrnl" if _starts_like_jrnl(text) else "jsonl"
     is_jrnl = isinstance(value, dict) and "entries" in value and "text" not in value
     return "jrnl" if is_jrnl else "jsonl"
