@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -133,14 +133,17 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0].removesuffix("\r")
 
 
-def print_notes(notes: Iterable["Note"], fmt: Format, *, trash: bool = False) -> None:
-    """Write notes to stdout in `fmt`; machine formats never hold more than one note.
+def print_notes(
+    notes: Iterable["Note"], fmt: Format, *, trash: bool = False, out: TextIO | None = None
+) -> None:
+    """Write notes to `out` (stdout) in `fmt`; machine formats never hold more than one
+    note. `notes list`, `notes trash` and `notes export` all write through here.
 
     With `trash` (notes in the trash), `plain` and the table show when each was trashed
     instead of when it was created, and `csv` adds a `trashed_at` column; JSON carries
     `trashed_at` for every note in the trash.
     """
-    out = sys.stdout
+    out = out or sys.stdout
     if fmt is Format.table:
         empty = "The trash is empty." if trash else "No notes."
         _table(((note, None) for note in notes), trash=trash, empty=empty)
@@ -161,7 +164,7 @@ def print_notes(notes: Iterable["Note"], fmt: Format, *, trash: bool = False) ->
         from notes_core.schemas import note_public
 
         documents = (note_public(note).model_dump_json() for note in notes)
-        _json_lines(documents, lines=fmt is Format.jsonl)
+        _json_lines(documents, lines=fmt is Format.jsonl, out=out)
 
 
 def print_hits(hits: Iterable["SearchHit"], fmt: Format) -> None:
@@ -207,9 +210,9 @@ def csv_fields(note: "Note") -> list[str | int]:
     ]
 
 
-def _json_lines(documents: Iterator[str], *, lines: bool) -> None:
+def _json_lines(documents: Iterator[str], *, lines: bool, out: TextIO | None = None) -> None:
     """One JSON document per line (jsonl), or one array of them, written as they come."""
-    out = sys.stdout
+    out = out or sys.stdout
     if lines:
         for document in documents:
             out.write(document + "\n")

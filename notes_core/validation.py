@@ -180,6 +180,27 @@ def parse_note_id(value: str | int) -> int:
     return number
 
 
+# note_revisions.revision is a 32-bit integer on PostgreSQL, which refuses to compare it
+# with anything larger: no note has that many versions anyway.
+MAX_REVISION = 2**31 - 1
+
+
+def parse_version(value: str | int) -> int:
+    """A version number of a note from user input (plain digits, from 1), or InvalidInput;
+    whether the note has that version (none has more than MAX_REVISION) is the
+    repository's to say."""
+    digits = value.strip().lstrip("0") if isinstance(value, str) else ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif digits.isdecimal() and digits.isascii() and len(digits) <= 18:
+        number = int(digits)  # 18 digits: int() is quick, and any such number fits 64 bits
+    else:
+        number = 0
+    if number < 1:
+        raise InvalidInput(f"{shown(value)} is not a version number (versions are numbered from 1)")
+    return number
+
+
 def check_limit(limit: int | None) -> int | None:
     """Return a result limit, or raise InvalidInput when it is not 1-MAX_LIMIT."""
     if limit is not None and not 1 <= limit <= MAX_LIMIT:

@@ -160,22 +160,19 @@ NO_VERSION_5 = "note 1 has no version 5; it has versions 1 to 4 (see: notes hist
             "note 1 has no version 999999999999999999; it has versions 1 to 4 "
             "(see: notes history 1)",
         ),
-        (["revert", "1", "0"], "a version number is 1 or more, not 0"),
-        (["show", "1", "--rev", "0"], "a version number is 1 or more, not 0"),
+        (["revert", "1", "0"], "'0' is not a version number (versions are numbered from 1)"),
+        (["show", "1", "--rev", "0"], "'0' is not a version number (versions are numbered from 1)"),
         (
             ["show", "1", "--rev", "abc"],
-            "'abc' is not a version number (versions are whole numbers from 1; "
-            "see: notes history ID)",
+            "'abc' is not a version number (versions are numbered from 1)",
         ),
         (
             ["revert", "1", "--", "-1"],
-            "'-1' is not a version number (versions are whole numbers from 1; "
-            "see: notes history ID)",
+            "'-1' is not a version number (versions are numbered from 1)",
         ),
         (
             ["revert", "1", "9" * 19],
-            f"'{'9' * 19}' is not a version number (versions are whole numbers from 1; "
-            "see: notes history ID)",
+            f"'{'9' * 19}' is not a version number (versions are numbered from 1)",
         ),
         (["history", "9"], "no note with id 9"),
         (["show", "9", "--rev", "1"], "no note with id 9"),

@@ -9,34 +9,23 @@ from notes_api.deps import NotesDep
 from notes_api.errors import error_response
 from notes_api.routes.notes import NOT_FOUND, NoteIdPath, json_response
 from notes_api.strict_json import StrictJSONRoute
-from notes_core.errors import InvalidInput
 from notes_core.schemas import RevisionPublic, RevisionsPublic
-from notes_core.validation import shown
+from notes_core.validation import parse_version
 
 router = APIRouter(
     prefix="/api/v1/notes/{note_id}/revisions", tags=["history"], route_class=StrictJSONRoute
 )
-# The versions' column is a 32-bit integer on PostgreSQL, which refuses to compare it with
-# anything larger (a 500): no note has that many versions anyway.
-MAX_REVISION = 2**31 - 1
 
 
 def _revision_number(value: object) -> object:
     # Plain decimal digits only, as for note ids: pydantic's lax int parsing would also
     # take `1.0`, `+1` and `1_0` (which is 10). InvalidInput is a 422.
-    if not isinstance(value, str):
-        return value
-    digits = value.strip().lstrip("0")
-    if digits.isascii() and digits.isdecimal() and len(digits) <= 10:
-        number = int(digits)
-        if 1 <= number <= MAX_REVISION:
-            return number
-    raise InvalidInput(f"{shown(value)} is not a version number (versions are numbered from 1)")
+    return parse_version(value) if isinstance(value, str) else value
 
 
 RevisionPath = Annotated[
     int,
-    Path(ge=1, le=MAX_REVISION, description="The version's number: 1 is the oldest."),
+    Path(ge=1, description="The version's number: 1 is the oldest."),
     BeforeValidator(_revision_number),
 ]
 NO_REVISION: dict[int | str, dict[str, Any]] = {

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.commands.notes import JsonOption, parse_version
+from notes_cli.commands.notes import JsonOption
 from notes_cli.output import HistoryFormat, choose_history_format, print_history
 from notes_cli.state import open_notes
-from notes_core.validation import parse_note_id
+from notes_core.validation import parse_note_id, parse_version
 
 NoteIdArgument = Annotated[str, typer.Argument(metavar="ID", help="The note's id.")]
 

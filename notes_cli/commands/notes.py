@@ -8,9 +8,9 @@ import typer
 
 from notes_cli.output import Format, choose_format, print_notes
 from notes_cli.state import open_notes
-from notes_core.errors import InvalidInput, NoteChanged, NoteInTrash, NoteNotFound
+from notes_core.errors import NoteChanged, NoteInTrash, NoteNotFound
 from notes_core.models import Note
-from notes_core.validation import parse_note_id, shown
+from notes_core.validation import parse_note_id, parse_version
 
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
@@ -44,18 +44,6 @@ def text_from(words: list[str] | None) -> str | bytes | None:
     if words == ["-"]:
         return read_stdin()
     return " ".join(words)
-
-
-def parse_version(value: str) -> int:
-    """A version number from the command line; the core checks that the note has it."""
-    digits = value.strip()
-    # 18 digits at most: any such number fits the stores' 64-bit integers.
-    if digits.isdecimal() and digits.isascii() and len(digits) <= 18:
-        return int(digits)
-    raise InvalidInput(
-        f"{shown(value)} is not a version number (versions are whole numbers from 1; "
-        "see: notes history ID)"
-    )
 
 
 def add(

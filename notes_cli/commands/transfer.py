@@ -123,71 +123,25 @@ def export(
             _write_markdown(selected, folder)
             return
         with _output(output) as out:
-            WRITERS[fmt](selected(), out, trash)
+            _write_notes(selected(), fmt, out, trash)
 
 
 # --- writers ---------------------------------------------------------------------------
 
 
-def _write_jsonl(notes: Iterable["Note"], out: BinaryIO, trash: bool) -> None:
-    document = _json_document()
-    for note in notes:
-        out.write(document(note) + b"\n")
-
-
-def _write_json(notes: Iterable["Note"], out: BinaryIO, trash: bool) -> None:
-    # The layout of `notes list --format json`: one note per line inside the brackets.
-    document = _json_document()
-    out.write(b"[")
-    separator = b"\n"
-    for note in notes:
-        out.write(separator + document(note))
-        separator = b",\n"
-    out.write(b"]\n" if separator == b"\n" else b"\n]\n")
-
-
-def _json_document() -> Callable[["Note"], bytes]:
-    """A note as `notes list --format json` prints it (with trashed_at in the trash), as
-    UTF-8 bytes. Pydantic serialises straight to bytes: no str round trip per note."""
-    from notes_core.schemas import note_public
-
-    def document(note: "Note") -> bytes:
-        public = note_public(note)
-        return public.__pydantic_serializer__.to_json(public)
-
-    return document
-
-
-def _write_csv(notes: Iterable["Note"], out: BinaryIO, trash: bool) -> None:
-    """The columns of `notes list --format csv`, and `trashed_at` when the trash is in."""
-    import csv
+def _write_notes(notes: Iterable["Note"], fmt: "ExportFormat", out: BinaryIO, trash: bool) -> None:
+    """jsonl, json or csv exactly as `notes list` writes them (through the same writer),
+    with `trashed_at` when the trash is in."""
     import io
 
-    from notes_cli.output import csv_fields
+    from notes_cli.output import Format, print_notes
 
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(
-        ["id", "created_at", "updated_at", "tags", "text"] + (["trashed_at"] if trash else [])
-    )
-    for note in notes:
-        fields = csv_fields(note)
-        if trash:
-            fields.append(_iso(note.trashed_at) if note.trashed_at else "")
-        writer.writerow(fields)
-    text.flush()
-    text.detach()  # `out` belongs to the caller
-
-
-WRITERS: dict[ExportFormat, Callable[[Iterable["Note"], BinaryIO, bool], None]] = {
-    ExportFormat.jsonl: _write_jsonl,
-    ExportFormat.json: _write_json,
-    ExportFormat.csv: _write_csv,
-}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    try:
+        print_notes(notes, Format(fmt.value), trash=trash, out=text)
+        text.flush()
+    finally:
+        text.detach()  # `out` belongs to the caller
 
 
 # --- where an export goes ----------------------------------------------------------------

@@ -7,8 +7,7 @@ from sqlalchemy import Connection, func, select
 from notes_core.errors import InvalidInput, RevisionNotFound
 from notes_core.models import Note, Revision, note_revisions
 from notes_core.repository.notes import get, update
-
-MAX_REVISION = 2**31 - 1  # note_revisions.revision is a 32-bit integer on PostgreSQL
+from notes_core.validation import MAX_REVISION
 
 
 def history(session: Connection, *, note_id: int) -> list[Revision]:

@@ -124,10 +124,7 @@ def not_an_id(value: str) -> str:
 
 
 def not_a_version(value: str) -> str:
-    return (
-        f"{value!r} is not a version number (versions are whole numbers from 1; "
-        "see: notes history ID)"
-    )
+    return f"{value!r} is not a version number (versions are numbered from 1)"
 
 
 IN_TRASH_3 = "note 3 is in the trash (bring it back with: notes restore 3)"
@@ -252,7 +249,7 @@ CASES = [
         "note 1 has no version 999999999999999999; it has versions 1 to 1 (see: notes history 1)",
         postgres=True,
     ),
-    Case("revert-0", ("revert", "1", "0"), "a version number is 1 or more, not 0", postgres=True),
+    Case("revert-0", ("revert", "1", "0"), not_a_version("0"), postgres=True),
     Case("revert-abc", ("revert", "1", "abc"), not_a_version("abc")),
     Case("show-rev-20-digits", ("show", "1", "--rev", "9" * 20), not_a_version("9" * 20)),
 ]
