@@ -18,7 +18,7 @@ from notes_core import repository
 from notes_core.engine import Store, open_store
 from notes_core.location import resolve_url
 from notes_core.migrate import SCHEMA_HEAD, upgrade
-from notes_core.models import include_name, metadata
+from notes_core.models import include_name, with_partial_indexes
 from notes_core.session import session_scope
 
 
@@ -36,7 +36,7 @@ def drift(store: Store) -> list[Any]:
     """What `alembic revision --autogenerate` would write for this store: nothing, ideally."""
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": include_name})
-        return list(compare_metadata(context, metadata))
+        return list(compare_metadata(context, with_partial_indexes()))
 
 
 def bare_engine(target: str) -> Engine:

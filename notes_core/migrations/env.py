@@ -2,14 +2,14 @@
 
 from alembic import context
 
-from notes_core.models import include_name, metadata
+from notes_core.models import include_name, with_partial_indexes
 
 config = context.config
 connection = config.attributes["connection"]
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=with_partial_indexes(),
     render_as_batch=connection.dialect.name == "sqlite",
     transactional_ddl=True,
     # The search objects only migrations make (FTS5 tables, the tsvector column and its
