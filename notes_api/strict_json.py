@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 # Python refuses to convert longer digit strings anyway (sys.get_int_max_str_digits).
@@ -69,13 +70,32 @@ class StrictJSONRequest(Request):
         return self._json
 
 
+NOT_JSON_DETAIL = "the body must be JSON sent with Content-Type: application/json"
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads the body as JSON: application/json or application/*+json
+    (a charset aside). Without a Content-Type it does not (its strict_content_type)."""
+    if not content_type:
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class StrictJSONRoute(APIRoute):
     """A route whose request body goes through parse_json."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
+        takes_body = self.body_field is not None
+
         async def strict_handler(request: Request) -> Response:
+            if takes_body and not _is_json(request.headers.get("content-type")):
+                # FastAPI would hand the raw bytes to the model: "a valid dictionary".
+                return JSONResponse({"detail": NOT_JSON_DETAIL}, status_code=422)
             return await handler(StrictJSONRequest(request.scope, request.receive))
 
         return strict_handler

@@ -1,12 +1,13 @@
 """The `notes` Typer app: global options, and the commands from notes_cli.commands."""
 
 import os
+import sys
 from typing import Annotated
 
 import typer
 
 from notes_cli.commands import backup, history, notes, search, serve, transfer, trash, where
-from notes_cli.errors import NotesGroup
+from notes_cli.errors import NotesGroup, silence_stdout
 from notes_cli.state import CliState
 from notes_core import __version__
 from notes_core.settings import Settings
@@ -57,4 +58,14 @@ for module in (notes, search, where, serve, trash, history, transfer, backup):
 
 
 def main() -> None:
-    app()
+    status: str | int | None = 0
+    try:
+        app()
+    except SystemExit as exc:
+        status = exc.code
+    try:
+        # Output still buffered meets a closed pipe here, after the command returned.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    sys.exit(status)

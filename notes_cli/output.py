@@ -6,6 +6,7 @@ characters escaped (see `visible`). Machine formats write the exact text.
 """
 
 import csv
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -283,7 +284,12 @@ def _print_table(table: "Table", *, empty: str) -> None:
 
     # Content reaches Rich only as Text; with markup, emoji codes and highlighting off
     # here too, no string printed can be read as anything but characters.
-    console = Console(markup=False, emoji=False, highlight=False)
+    # NO_COLOR (set and not empty) turns every style off, bold, dim and reverse too:
+    # Rich's own reading of it drops only colours.
+    no_style = os.environ.get("NO_COLOR", "") != ""
+    console = Console(
+        markup=False, emoji=False, highlight=False, color_system=None if no_style else "auto"
+    )
     if table.row_count:
         console.print(table)
     else:

@@ -22,6 +22,9 @@ def open_notes(ctx: typer.Context) -> Iterator[Notes]:
     """The store that `--db` / NOTES_DB / the default names, open for one command."""
     state: CliState = ctx.obj
     notes = Notes.open(state.settings)
+    if notes.store.created:
+        # Once, when it happens: a mistyped --db would otherwise quietly start a new store.
+        typer.echo(f"Created a new store at {notes.location}", err=True)
     try:
         yield notes
     finally:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import NoSuchModuleError
 
+from notes_core.db_errors import translated
 from notes_core.errors import NotAStore, StoreError, StoreUnavailable
 from notes_core.location import describe, resolve_url
 from notes_core.migrate import ensure_schema
@@ -36,6 +37,10 @@ class Store:
     # seconds-long tails under 16 concurrent writers. Other processes still queue on the
     # busy timeout.
     write_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    # Whether opening it made a new store (a new or empty SQLite file, a PostgreSQL
+    # database without tables): a mistyped --db would otherwise go unnoticed. The core
+    # only records it; each door decides whether to say so.
+    created: bool = False
 
     def __post_init__(self) -> None:
         # A second view on the same pool: write transactions start with BEGIN IMMEDIATE.
@@ -80,21 +85,33 @@ def open_store(settings: Settings | str | None = None) -> Store:
         settings = Settings(db=settings)
     url = resolve_url(settings.db)
     if url.get_backend_name() == "sqlite":
-        _prepare_sqlite_file(Path(str(url.database)))
+        created = _prepare_sqlite_file(Path(str(url.database)))
         engine = _sqlite_engine(url, pool_size=settings.pool_size, sync=settings.sync)
     else:
         engine = _postgres_engine(url, pool_size=settings.pool_size)
     store = Store(url=url, engine=engine)
     try:
+        if not store.is_sqlite:
+            created = _holds_no_tables(store)
         ensure_schema(store)
     except BaseException:
         store.close()
         raise
+    store.created = created
     return store
 
 
-def _prepare_sqlite_file(path: Path) -> None:
+def _holds_no_tables(store: Store) -> bool:
+    """Whether the PostgreSQL database is empty, so that ensure_schema will create the
+    store in it. (Two first opens at once may both say so; only one migrates.)"""
+    query = "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+    with translated(store.url, action="open"), store.engine.connect() as connection:
+        return connection.exec_driver_sql(query).scalar() == 0
+
+
+def _prepare_sqlite_file(path: Path) -> bool:
     """Create a new store file owner-only, or check an existing one is a SQLite database.
+    Returns whether the store is new: the file was created, or was empty.
 
     Nothing but a regular file is ever opened: reading a FIFO would wait for a writer
     forever, and a device or a socket is no store.
@@ -110,7 +127,7 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StoreError(f"cannot create the store at {path}: {exc.strerror}") from None
     else:
         os.close(fd)
-        return
+        return True
     try:
         _check_regular(path, os.stat(path).st_mode)
         # Non-blocking, and checked again on the open file, in case another file was put
@@ -123,6 +140,7 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StoreError(f"cannot read the store at {path}: {exc.strerror}") from None
     if header and header != SQLITE_HEADER:
         raise NotAStore(f"{path} is not a notes store (not a SQLite database); left untouched")
+    return not header
 
 
 FILE_KINDS = [
@@ -196,5 +214,7 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
         )
     except (NoSuchModuleError, ModuleNotFoundError):
         raise StoreUnavailable(
-            "PostgreSQL support is not installed: run  pip install 'notes[postgres]'"
+            # Not 'notes[postgres]': on the package index `notes` is another project.
+            "PostgreSQL support is not installed: run  pip install 'psycopg[binary]'  "
+            "in the Python environment that runs notes"
         ) from None

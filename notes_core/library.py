@@ -27,6 +27,7 @@ from notes_core.models import Note, Revision
 from notes_core.repository import NewNote, Page
 from notes_core.repository import history as versions
 from notes_core.repository import trash as bin_
+from notes_core.repository.notes import Sort
 from notes_core.session import session_scope
 from notes_core.settings import Settings
 
@@ -274,10 +275,13 @@ class Notes:
         oldest_first: bool = False,
         since: datetime | None = None,
         until: datetime | None = None,
+        sort: Sort = "created",
     ) -> Iterator[Note]:
         """Every live note with all of `tags` (created in [since, until)), newest first (or
         oldest first), streamed in batches in one read transaction: memory stays flat
-        however many there are. Raises InvalidInput, InvalidNote before it returns."""
+        however many there are. `sort="updated"`: most recently changed first, and
+        `since`/`until` on `updated_at`. Raises InvalidInput, InvalidNote before it
+        returns."""
         return self._stream(
             lambda session: repository.iterate(
                 session,
@@ -286,6 +290,7 @@ class Notes:
                 oldest_first=oldest_first,
                 since=since,
                 until=until,
+                sort=sort,
             )
         )
 
@@ -314,7 +319,8 @@ class Notes:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Iterator[Note]:
-        """The notes in the trash, most recently trashed first, streamed."""
+        """The notes in the trash (created in [since, until)), most recently trashed
+        first, streamed. Raises InvalidInput, InvalidNote before it returns."""
         return self._stream(
             lambda session: bin_.iterate_trash(
                 session, tags=tags, limit=limit, since=since, until=until
@@ -330,7 +336,8 @@ class Notes:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Page[Note]:
-        """One page of the trash, most recently trashed first, and the next cursor."""
+        """One page of the trash (notes created in [since, until)), most recently trashed
+        first, and the next cursor. Raises InvalidInput, InvalidNote."""
         with self._session() as session:
             return bin_.trash_page(
                 session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
@@ -356,9 +363,12 @@ class Notes:
         oldest_first: bool = False,
         since: datetime | None = None,
         until: datetime | None = None,
+        sort: Sort = "created",
     ) -> Page[Note]:
-        """One page of live notes, newest first (or oldest first), and the next cursor.
-        Raises InvalidInput (a bad cursor or limit), InvalidNote (a malformed tag)."""
+        """One page of live notes (created in [since, until)), newest first (or oldest
+        first), and the next cursor. `sort="updated"`: most recently changed first, and
+        `since`/`until` on `updated_at` (its cursors are its own).
+        Raises InvalidInput (a bad cursor, sort or limit), InvalidNote (a malformed tag)."""
         with self._session() as session:
             return repository.page(
                 session,
@@ -368,18 +378,27 @@ class Notes:
                 oldest_first=oldest_first,
                 since=since,
                 until=until,
+                sort=sort,
             )
 
     def search(
-        self, query: str, *, tags: Iterable[str] = (), limit: int | None = None
+        self,
+        query: str,
+        *,
+        tags: Iterable[str] = (),
+        limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Iterator[SearchHit]:
-        """Notes matching `query`, best match first, streamed in one read transaction.
-        Never raises on the words of the query; raises InvalidInput (before it returns)
-        for a query over the size limit or a bad limit."""
+        """Notes matching `query` (created in [since, until)), best match first, streamed
+        in one read transaction. Never raises on the words of the query; raises
+        InvalidInput (before it returns) for a query over the size limit or a bad limit."""
         import notes_core.repository.full_text as search_rows  # only search needs it
 
         return self._stream(
-            lambda session: search_rows.iter_search(session, query=query, tags=tags, limit=limit)
+            lambda session: search_rows.iter_search(
+                session, query=query, tags=tags, limit=limit, since=since, until=until
+            )
         )
 
     def search_page(
@@ -389,11 +408,20 @@ class Notes:
         tags: Iterable[str] = (),
         limit: int = 50,
         cursor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Page[SearchHit]:
-        """One page of search hits, best first, and the cursor of the next."""
+        """One page of search hits (created in [since, until)), best first, and the cursor
+        of the next. Raises InvalidInput."""
         import notes_core.repository.full_text as search_rows
 
         with self._session() as session:
             return search_rows.search_page(
-                session, query=query, tags=tags, limit=limit, cursor=cursor
+                session,
+                query=query,
+                tags=tags,
+                limit=limit,
+                cursor=cursor,
+                since=since,
+                until=until,
             )

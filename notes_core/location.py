@@ -43,6 +43,10 @@ def resolve_url(target: str | None = None) -> URL:
         )
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise StoreError("a SQLite store needs a file path, e.g. sqlite:///path/to/notes.db")
+    if url.get_backend_name() == "sqlite":
+        # `sqlite:///x.db` is relative to the current folder (four slashes make an absolute
+        # path): fixed now, so `notes path` and a server's workers name the same file.
+        url = url.set(database=str(Path(str(url.database)).expanduser().absolute()))
     if url.get_backend_name() == "sqlite" and url.query:
         # The driver would ignore some (with a warning), fail on others, and with uri=true
         # create a second, world-readable file named after the query.

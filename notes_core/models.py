@@ -99,6 +99,8 @@ notes = Table(
     Column("trashed_at", UTCDateTime, nullable=True),
     # Import's "same text and created_at" check, and date filters.
     Index("ix_notes_created_at", "created_at"),
+    # `list --sort updated`: most recently changed first, keyset-paged on (updated_at, id).
+    Index("ix_notes_updated_at", "updated_at", "id"),
     # AUTOINCREMENT: ids are never reused, even after the newest note is deleted.
     sqlite_autoincrement=True,
 )

@@ -10,6 +10,7 @@ that build a store as an older notes left it ask for `empty_db_target` instead.
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -188,11 +189,27 @@ def empty_postgres_database(postgres_databases: PostgresDatabases) -> Iterator[s
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated SQLite store made once per run, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "notes.db"
+    open_store(str(path)).close()
+    return path
+
+
 @pytest.fixture(params=ENGINES)
 def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """What a user would pass as --db / NOTES_DB: a file path, or a PostgreSQL URL."""
+    """What a user would pass as --db / NOTES_DB: a file path, or a PostgreSQL URL.
+
+    Either way an existing, empty store (as PostgreSQL's copies of a template are), so a
+    first command does not also say `Created a new store at ...`; tests of creating one
+    use `empty_db_target` or `sqlite_path`."""
     if request.param == "sqlite":
-        return str(tmp_path / "store" / "notes.db")
+        path = tmp_path / "store" / "notes.db"
+        path.parent.mkdir(mode=0o700)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)
+        return str(path)
     return str(request.getfixturevalue("postgres_database"))
 
 

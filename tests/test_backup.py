@@ -84,7 +84,9 @@ def test_backup_into_a_missing_folder(runner: CliRunner, sqlite_path: Path, tmp_
     target = tmp_path / "nowhere" / "copy.db"
     code, out, err = cli(runner, "backup", str(target))
     assert (code, out) == (1, "")
-    assert err.startswith("Error: cannot write the backup: folder ") and "does not exist" in err
+    created, error = err.splitlines()  # the first command on this store made it
+    assert created == f"Created a new store at {sqlite_path}"
+    assert error.startswith("Error: cannot write the backup: folder ") and "does not exist" in err
     assert not target.parent.exists()
 
 

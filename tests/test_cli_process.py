@@ -202,7 +202,8 @@ def test_rm_and_restore_through_pipelines(sqlite_path: Path) -> None:
 
 
 def test_people_get_tables_on_a_terminal(sqlite_path: Path) -> None:
-    assert run_with_terminal_output("trash") == (0, "The trash is empty.\n", "")
+    first = run_with_terminal_output("trash")
+    assert first == (0, "The trash is empty.\n", f"Created a new store at {sqlite_path}\n")
     run("add", "first draft", "--tag", "essay")
     run("edit", "1", "second draft")
     code, out, err = run_with_terminal_output("history", "1")

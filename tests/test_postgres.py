@@ -46,8 +46,10 @@ def test_missing_driver_says_what_to_install() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 1
-    expected = "Error: PostgreSQL support is not installed: run  pip install 'notes[postgres]'\n"
-    assert result.stderr == expected
+    assert result.stderr == (
+        "Error: PostgreSQL support is not installed: run  pip install 'psycopg[binary]'  "
+        "in the Python environment that runs notes\n"
+    )
 
 
 def test_passwords_never_appear_in_errors() -> None:

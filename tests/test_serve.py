@@ -1,7 +1,11 @@
 """A real `notes serve` process: restarts, sharing a file with the CLI, tokens, crashes."""
 
 import http.client
+import json
+import os
 import random
+import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -200,3 +204,66 @@ def test_sigkill_during_writes_loses_no_acknowledged_note(db_target: str) -> Non
     with Server(db_target) as again:
         status, body = request(again.base, "POST", "/add_note", {"text": "after the crash"})
         assert status == 200 and body["id"] > max(after)
+
+
+@pytest.mark.serve
+def test_a_port_in_use_is_one_error_line(sqlite_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [NOTES, "serve", "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
+    assert (result.returncode, result.stdout) == (1, "")
+    # Never "serving on ...": it was not.
+    assert result.stderr == f"Error: port {port} on 127.0.0.1 is in use; try --port N\n"
+    assert not sqlite_path.exists()  # refused before the store was created
+
+
+def sigterm_and_time(server: Server) -> tuple[float, str]:
+    assert server.process is not None
+    started = time.monotonic()
+    os.killpg(server.process.pid, signal.SIGTERM)
+    _, err = server.process.communicate(timeout=30)
+    return time.monotonic() - started, err.decode()
+
+
+@pytest.mark.serve
+def test_sigterm_stops_an_idle_server_within_a_second(db_target: str) -> None:
+    server = Server(db_target).start()
+    # An idle keep-alive connection, as a browser or an HTTP client pool leaves open.
+    idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    idle.request("GET", "/healthz")
+    idle.getresponse().read()
+    took, err = sigterm_and_time(server)
+    idle.close()
+    assert took < 1, f"took {took:.2f} s"
+    assert "Traceback" not in err
+
+
+@pytest.mark.serve
+def test_sigterm_lets_a_request_in_flight_finish(db_target: str) -> None:
+    server = Server(db_target).start()
+    body = json.dumps({"text": "sent slowly"}).encode()
+    with (
+        socket.create_connection(("127.0.0.1", server.port), timeout=30) as client,
+        client.makefile("rb") as reader,
+    ):
+        head = (
+            f"POST /api/v1/notes HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        client.sendall(head.encode())
+        # The server says "100 Continue" once the app reads the body: the request is
+        # in flight, whatever the load on this machine.
+        assert reader.readline().startswith(b"HTTP/1.1 100 ")
+        assert reader.readline() == b"\r\n"
+        assert server.process is not None
+        os.killpg(server.process.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        client.sendall(body)
+        reply = reader.read()  # until the server closes the connection
+    assert reply.startswith(b"HTTP/1.1 201 ")
+    server.process.communicate(timeout=5)  # it exits once the request is done
+    assert stored(db_target) == {1: "sent slowly"}

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -87,7 +88,10 @@ def content(notes: list[Note]) -> list[tuple[object, ...]]:
 def other_target(db_target: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A second, empty store on the same engine as `db_target`."""
     if not db_target.startswith("postgresql"):
-        yield str(tmp_path / "other" / "notes.db")
+        path = tmp_path / "other" / "notes.db"
+        path.parent.mkdir()
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield str(path)
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
     with postgres_database_from(databases, empty=False) as url:
@@ -173,7 +177,9 @@ def test_reimporting_the_same_file_adds_nothing(
     doubled.write_bytes(dump.read_bytes() * 2)
     other = str(tmp_path / "fresh.db")
     result = notes_process("--db", other, "import", str(doubled))
-    assert result.stderr == f"imported {len(TEXTS)}, skipped {len(TEXTS)}\n".encode()
+    assert result.stderr == (
+        f"Created a new store at {other}\nimported {len(TEXTS)}, skipped {len(TEXTS)}\n".encode()
+    )
 
 
 def test_import_adds_the_given_tags_to_every_note(runner: CliRunner, notes_db: str) -> None:

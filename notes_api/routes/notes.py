@@ -1,6 +1,7 @@
 """The REST API: /api/v1/notes."""
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator
@@ -8,6 +9,8 @@ from pydantic import BaseModel, BeforeValidator
 from notes_api.deps import NotesDep
 from notes_api.errors import error_response
 from notes_api.strict_json import StrictJSONRoute
+from notes_core.dates import parse_moment
+from notes_core.errors import InvalidInput
 from notes_core.models import Note
 from notes_core.schemas import (
     NoteCreate,
@@ -66,6 +69,26 @@ def note_response(note: Note, status_code: int = 200) -> Response:
     return response
 
 
+MOMENT_FORMS = (
+    "An ISO 8601 date (server-local midnight) or date-time (`2026-11-25T13:00:00Z`; "
+    "send `+` in an offset as `%2B`), or `30m`, `12h`, `7d`, `2w` (that long ago), "
+    "`today`, `yesterday`."
+)
+SinceQuery = Annotated[
+    str | None,
+    Query(description="Only notes created at or after this moment. " + MOMENT_FORMS),
+]
+UntilQuery = Annotated[
+    str | None,
+    Query(description="Only notes created before this moment (same forms as `since`)."),
+]
+
+
+def moment(value: str | None) -> datetime | None:
+    """A `since`/`until` parameter as a UTC moment. Raises InvalidInput (422)."""
+    return None if value is None else parse_moment(value)
+
+
 @router.post("", status_code=201, response_model=NotePublic, responses={201: ETAG})
 def create_note(body: NoteCreate, notes: NotesDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
@@ -85,14 +108,28 @@ def list_notes(
         str | None,
         Query(description="Full-text search; best match first. Same language as the CLI."),
     ] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+    sort: Annotated[
+        Literal["created", "updated"],
+        Query(
+            description="`created`: newest first. `updated`: most recently changed first, "
+            "and `since`/`until` then filter on `updated_at`. Not with `q`."
+        ),
+    ] = "created",
 ) -> Response:
     """Notes newest first, a page at a time; with `q`, the notes matching it, best first,
-    each with a `snippet` around the match."""
+    each with a `snippet` around the match. `since` and `until` keep the notes created in
+    [since, until) (with `sort=updated`: changed in it); a cursor belongs to the query
+    that gave it."""
+    start, end = moment(since), moment(until)
     if q is not None:
-        hits = notes.search_page(q, tags=tag, limit=limit, cursor=cursor)
+        if sort != "created":
+            raise InvalidInput("sort=updated does not apply to a search (q): best match first")
+        hits = notes.search_page(q, tags=tag, limit=limit, cursor=cursor, since=start, until=end)
         found = [NoteHit.of_hit(hit) for hit in hits.items]
         return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
-    page = notes.page(tags=tag, limit=limit, cursor=cursor)
+    page = notes.page(tags=tag, limit=limit, cursor=cursor, since=start, until=end, sort=sort)
     items = [NotePublic.of(note) for note in page.items]
     return json_response(NotesPublic(items=items, next_cursor=page.next_cursor))
 

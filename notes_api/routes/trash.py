@@ -6,7 +6,15 @@ from fastapi import APIRouter, Query, Response
 
 from notes_api.deps import NotesDep
 from notes_api.errors import error_response
-from notes_api.routes.notes import ETAG, NoteIdPath, json_response, note_response
+from notes_api.routes.notes import (
+    ETAG,
+    NoteIdPath,
+    SinceQuery,
+    UntilQuery,
+    json_response,
+    moment,
+    note_response,
+)
 from notes_api.strict_json import StrictJSONRoute
 from notes_core.schemas import NotePublic, TrashedNotePublic, TrashedNotesPublic
 
@@ -23,10 +31,14 @@ def list_trash(
     limit: Annotated[int, Query(ge=1, le=1000, description="Notes per page.")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
     tag: Annotated[list[str], Query(description="Only notes with all these tags.")] = [],  # noqa: B006
+    since: SinceQuery = None,
+    until: UntilQuery = None,
 ) -> Response:
     """The notes in the trash, most recently trashed first, a page at a time; each carries
-    `trashed_at`."""
-    page = notes.trash_page(tags=tag, limit=limit, cursor=cursor)
+    `trashed_at`. `since` and `until` keep the notes created in [since, until)."""
+    page = notes.trash_page(
+        tags=tag, limit=limit, cursor=cursor, since=moment(since), until=moment(until)
+    )
     items = [TrashedNotePublic.model_validate(note) for note in page.items]
     return json_response(TrashedNotesPublic(items=items, next_cursor=page.next_cursor))
 

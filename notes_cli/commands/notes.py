@@ -2,6 +2,8 @@
 
 import shlex
 import sys
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -28,6 +30,29 @@ FormatOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+MOMENTS = "D: 2026-11-25 (local midnight), 2026-11-25T13:00[+01:00], 30m, 12h, 7d, 2w, today"
+SinceOption = Annotated[
+    str | None,
+    typer.Option(metavar="D", help=f"Only notes created at or after D. {MOMENTS}, yesterday."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option(metavar="D", help="Only notes created before D (same forms).")
+]
+
+
+class SortOrder(StrEnum):
+    created = "created"
+    updated = "updated"
+
+
+def moments(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """--since and --until as UTC moments (None when not given). Raises InvalidInput, so a
+    bad value is one `Error:` line before anything is read or printed."""
+    from notes_core.dates import parse_moment  # only commands with dates need it
+
+    start = None if since is None else parse_moment(since)
+    end = None if until is None else parse_moment(until)
+    return start, end
 
 
 def read_stdin() -> bytes:
@@ -69,15 +94,43 @@ def list_(
     ctx: typer.Context,
     tag: TagOption = None,
     limit: LimitOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="D",
+            help=f"Only notes created (with --sort updated: changed) at or after D. {MOMENTS}, "
+            "yesterday.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            metavar="D", help="Only notes created (--sort updated: changed) before D (same forms)."
+        ),
+    ] = None,
+    sort: Annotated[
+        SortOrder,
+        typer.Option(
+            "--sort",
+            help="created: newest first (by id); updated: most recently changed first, and "
+            "--since/--until then filter on when a note was last changed.",
+            case_sensitive=False,
+        ),
+    ] = SortOrder.created,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List notes, newest first; repeated --tag means all of them.
 
-    Example: notes list --tag work --format ids | xargs notes rm
+    --since and --until take an ISO date (local midnight) or date-time, or 30m, 12h, 7d,
+    2w (that long ago), today, yesterday; --until is exclusive.
+
+    Example: notes list --sort updated --since 7d --tag work
     """
+    start, end = moments(since, until)
     with open_notes(ctx) as notes:
-        print_notes(notes.iterate(tags=tag or [], limit=limit), choose_format(fmt, as_json))
+        found = notes.iterate(tags=tag or [], limit=limit, since=start, until=end, sort=sort.value)
+        print_notes(found, choose_format(fmt, as_json))
 
 
 def show(

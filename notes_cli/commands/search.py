@@ -4,7 +4,15 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.commands.notes import FormatOption, JsonOption, LimitOption, TagOption
+from notes_cli.commands.notes import (
+    FormatOption,
+    JsonOption,
+    LimitOption,
+    SinceOption,
+    TagOption,
+    UntilOption,
+    moments,
+)
 from notes_cli.output import choose_format, print_hits
 from notes_cli.state import open_notes
 
@@ -14,6 +22,8 @@ def search(
     query: Annotated[list[str], typer.Argument(metavar="QUERY", help="What to look for.")],
     tag: TagOption = None,
     limit: LimitOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -21,11 +31,13 @@ def search(
 
     Words are all required; "an exact phrase"; -word excludes; word* is a prefix; OR
     between two words. Write `notes search -- -word` when the query starts with '-'.
+    --since/--until keep the notes created in that range (--until is exclusive).
 
-    Example: notes search 'deploy* -staging' --tag ops --limit 5
+    Example: notes search 'deploy* -staging' --tag ops --since 2w --limit 5
     """
+    start, end = moments(since, until)
     with open_notes(ctx) as notes:
-        hits = notes.search(" ".join(query), tags=tag or [], limit=limit)
+        hits = notes.search(" ".join(query), tags=tag or [], limit=limit, since=start, until=end)
         print_hits(hits, choose_format(fmt, as_json))
 
 

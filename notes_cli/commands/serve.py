@@ -1,11 +1,14 @@
 """`notes serve`."""
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
 
 from notes_cli.state import CliState
+from notes_core.errors import InvalidSettings
 
 
 def serve(
@@ -77,22 +80,70 @@ def serve(
         max_body=max_body or from_env.max_body,
         allowed_hosts=allowed_hosts(extra),
     )
-    # Fail here, with one line, before anything listens: a bad --db never starts a server.
-    Notes.open(settings).close()
+    # The address first: a port in use neither creates nor opens a store.
+    listening = _listen(host, port)
+    # Fail here, with one line, before anything serves: a bad --db never starts a server.
+    with Notes.open(settings) as notes:
+        if notes.store.created:
+            typer.echo(f"Created a new store at {notes.location}", err=True)
     # uvicorn's workers are processes started from an import path: they rebuild the same
     # settings from this environment with Settings.from_env (notes_api/main.py).
     os.environ.update(settings.to_env())
     typer.echo(f"notes: serving on http://{host}:{port} (Ctrl-C stops)", err=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         "notes_api.main:app_from_env",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
         log_level="warning",
         access_log=False,
         server_header=False,
+        # On SIGTERM or Ctrl-C, requests in flight get this long to finish; idle
+        # keep-alive connections are closed at once.
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
+    server = uvicorn.Server(config)
+    # What uvicorn.run does, with our socket in place of the one it would bind.
+    try:
+        if workers == 1:
+            server.run(sockets=[listening])
+        else:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[listening]).run()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn re-raises it once it has shut down
+    if workers == 1 and not server.started:
+        raise typer.Exit(1)  # the app failed to start; uvicorn logged why
+
+
+GRACEFUL_SECONDS = 10
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port, ready to hand to uvicorn.
+
+    Bound here rather than by uvicorn, so that a port in use is one `Error:` line and
+    exit 1 (uvicorn logs `[Errno 98]` and exits 3), and "serving on" is said only once
+    the address is really ours. A test bind closed before uvicorn binds again would race
+    with any other process taking the port in between; this socket is the one served.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # As uvicorn does: a restart may rebind while old connections sit in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise InvalidSettings(f"port {port} on {host} is in use; try --port N") from None
+        raise InvalidSettings(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+    sock.set_inheritable(True)  # for worker processes
+    return sock
+
+
+BACKLOG = 2048  # uvicorn's default
 
 
 def register(app: typer.Typer) -> None:

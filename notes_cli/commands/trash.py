@@ -4,7 +4,15 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.commands.notes import FormatOption, JsonOption, LimitOption, TagOption
+from notes_cli.commands.notes import (
+    FormatOption,
+    JsonOption,
+    LimitOption,
+    SinceOption,
+    TagOption,
+    UntilOption,
+    moments,
+)
 from notes_cli.output import choose_format, print_notes
 from notes_cli.state import open_notes
 from notes_core.validation import parse_note_id
@@ -14,6 +22,8 @@ def trash(
     ctx: typer.Context,
     tag: TagOption = None,
     limit: LimitOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -21,12 +31,13 @@ def trash(
 
     The formats are those of `notes list`, with when each note was trashed: plain is
     id<TAB>trashed_at<TAB>tags<TAB>first line; csv adds a trashed_at column; JSON notes
-    carry "trashed_at".
+    carry "trashed_at". --since/--until keep the notes created in that range.
 
     Example: notes trash --tag scratch --format ids | xargs notes purge
     """
+    start, end = moments(since, until)
     with open_notes(ctx) as notes:
-        trashed = notes.trashed(tags=tag or [], limit=limit)
+        trashed = notes.trashed(tags=tag or [], limit=limit, since=start, until=end)
         print_notes(trashed, choose_format(fmt, as_json), trash=True)
 
 

@@ -7,6 +7,7 @@ for both, from the notes' text.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row
@@ -15,7 +16,7 @@ from notes_core import search_query
 from notes_core.errors import InvalidInput
 from notes_core.models import Note
 from notes_core.repository import search_postgres, search_sqlite
-from notes_core.repository.notes import notes_from_rows
+from notes_core.repository.notes import DateWindow, notes_from_rows
 from notes_core.repository.pagination import Page, decode_cursor, encode_cursor
 from notes_core.validation import check_limit, clean_tags
 
@@ -39,8 +40,11 @@ def iter_search(
     tags: Iterable[str] = (),
     limit: int | None = None,
     offset: int = 0,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Iterator[SearchHit]:
-    """Stream the notes matching `query`, best match first (ties: newest first).
+    """Stream the notes matching `query` (and created in [since, until)), best match first
+    (ties: newest first).
 
     Checks its input before it returns (so the CLI fails before printing anything):
     raises InvalidInput for a query over the size limits (search_query.MAX_QUERY_CHARS,
@@ -51,7 +55,8 @@ def iter_search(
     check_limit(limit)
     if offset < 0:
         raise InvalidInput(f"offset must not be negative, not {offset}")
-    return _hits(session, parsed, names, limit, offset)
+    window = DateWindow(since, until)
+    return _hits(session, parsed, names, limit, offset, window)
 
 
 def search(
@@ -61,9 +66,21 @@ def search(
     tags: Iterable[str] = (),
     limit: int | None = 20,
     offset: int = 0,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[SearchHit]:
     """The hits of iter_search(), as a list."""
-    return list(iter_search(session, query=query, tags=tags, limit=limit, offset=offset))
+    return list(
+        iter_search(
+            session,
+            query=query,
+            tags=tags,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+        )
+    )
 
 
 def search_page(
@@ -73,10 +90,21 @@ def search_page(
     tags: Iterable[str] = (),
     limit: int,
     cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Page[SearchHit]:
-    """A page of search hits, and the cursor of the next. Raises InvalidInput."""
+    """A page of search hits (created in [since, until)), and the cursor of the next.
+    Raises InvalidInput."""
     offset = decode_cursor(cursor, "offset") if cursor else 0
-    hits = search(session, query=query, tags=tags, limit=limit + 1, offset=offset)
+    hits = search(
+        session,
+        query=query,
+        tags=tags,
+        limit=limit + 1,
+        offset=offset,
+        since=since,
+        until=until,
+    )
     more = len(hits) > limit
     return Page(hits[:limit], encode_cursor("offset", offset + limit) if more else None)
 
@@ -87,15 +115,16 @@ def _hits(
     names: list[str],
     limit: int | None,
     offset: int,
+    window: DateWindow,
 ) -> Iterator[SearchHit]:
     if parsed.is_empty:
         return
     batches: Iterator[Sequence[Row[*tuple[Any, ...]]]]
     if session.dialect.name == "sqlite":
-        batches = search_sqlite.batches(session, parsed, names, limit, offset)
+        batches = search_sqlite.batches(session, parsed, names, limit, offset, window)
         fold = search_query.fold_case_and_accents
     else:
-        batches = search_postgres.batches(session, parsed, names, limit, offset)
+        batches = search_postgres.batches(session, parsed, names, limit, offset, window)
         fold = search_query.fold_case
     for batch in batches:
         for note in notes_from_rows(session, batch):

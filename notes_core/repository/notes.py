@@ -8,21 +8,42 @@ unit of work.
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Connection, Row, Select, delete, exists, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    tuple_,
+)
 from sqlalchemy import update as update_rows
 
-from notes_core.errors import NoteChanged, NoteInTrash, NoteNotFound
+from notes_core.errors import InvalidInput, NoteChanged, NoteInTrash, NoteNotFound
 from notes_core.models import LIVE, TRASHED, Note, note_revisions, note_tags, notes, utc_now
 from notes_core.models import tags as tags_table
-from notes_core.repository.pagination import Page, decode_cursor, encode_cursor
+from notes_core.repository.pagination import (
+    Page,
+    decode_cursor,
+    decode_moment_cursor,
+    encode_cursor,
+    encode_moment_cursor,
+)
 from notes_core.validation import check_limit, check_tag_count, clean_tags, clean_text
 
 AnySelect = Select[*tuple[Any, ...]]
 # Which notes a listing walks: the live ones (every listing and search), the trash, or both
 # (`export --trash`).
 Scope = Literal["live", "trash", "all"]
+# What a listing orders by, newest first, and what its `since`/`until` filter on: when a
+# note was created (ties: the highest id first; the default), or last changed.
+Sort = Literal["created", "updated"]
+SORTS: tuple[Sort, ...] = get_args(Sort)
 BATCH_SIZE = 500
 MAX_EXISTS_TAGS = 32  # tag filters longer than this use one grouped subquery
 
@@ -286,6 +307,30 @@ def select_notes(
     return notes_from_rows(session, session.execute(query.limit(limit)).all())
 
 
+def select_by_updated(
+    session: Connection,
+    *,
+    names: list[str],
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Note]:
+    """Up to `limit` live notes with all of the (already clean) tags `names`, last changed
+    in [since, until), most recently changed first (ties: highest id first), after the
+    (updated_at, id) of the last one seen.
+
+    Keyset paging on ix_notes_updated_at (updated_at, id): one row-value comparison, which
+    both engines turn into a seek in that index, so every page costs what the first does.
+    """
+    query = filter_tags(select(*NOTE_COLUMNS).where(LIVE), names)
+    query = filter_dates(query, since, until, column=notes.c.updated_at)
+    if after is not None:
+        query = query.where(tuple_(notes.c.updated_at, notes.c.id) < after)
+    query = query.order_by(notes.c.updated_at.desc(), notes.c.id.desc()).limit(limit)
+    return notes_from_rows(session, session.execute(query).all())
+
+
 def filter_scope(query: AnySelect, scope: Scope) -> AnySelect:
     # Spelled exactly as the partial indexes' conditions, so both planners use them.
     if scope == "live":
@@ -295,12 +340,36 @@ def filter_scope(query: AnySelect, scope: Scope) -> AnySelect:
     return query
 
 
-def filter_dates(query: AnySelect, since: datetime | None, until: datetime | None) -> AnySelect:
+def filter_dates(
+    query: AnySelect,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    column: ColumnElement[datetime] = notes.c.created_at,
+) -> AnySelect:
+    """`query` narrowed to rows whose `column` (by default created_at) is in [since, until)."""
     if since is not None:
-        query = query.where(notes.c.created_at >= since)
+        query = query.where(column >= since)
     if until is not None:
-        query = query.where(notes.c.created_at < until)
+        query = query.where(column < until)
     return query
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The created_at range [since, until) a search keeps; None is open-ended."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: AnySelect) -> AnySelect:
+        return filter_dates(query, self.since, self.until)
+
+
+def check_sort(sort: str) -> None:
+    """Raises InvalidInput unless `sort` is one of SORTS."""
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
 
 
 def iterate(
@@ -312,15 +381,26 @@ def iterate(
     since: datetime | None = None,
     until: datetime | None = None,
     scope: Scope = "live",
+    sort: Sort = "created",
 ) -> Iterator[Note]:
     """Every note in `scope` with all of `tags` (created in [since, until)), newest first
-    (or oldest first), read in batches so memory stays flat however many there are. Checks
-    its input before it returns (so a caller fails before printing anything): raises
-    InvalidInput, InvalidNote."""
+    (or oldest first), read in batches so memory stays flat however many there are.
+
+    `sort="updated"` (live notes, newest first only) orders by updated_at instead, and
+    `since`/`until` then filter on it. Checks its input before it returns (so a caller
+    fails before printing anything): raises InvalidInput, InvalidNote."""
     names = clean_tags(tags)
     check_limit(limit)
+    check_sort(sort)
+    if sort == "updated" and (oldest_first or scope != "live"):
+        raise InvalidInput("sort=updated lists live notes, newest first only")
 
     def fetch(after: Note | None, size: int) -> list[Note]:
+        if sort == "updated":
+            last = None if after is None else (after.updated_at, after.id)
+            return select_by_updated(
+                session, names=names, limit=size, after=last, since=since, until=until
+            )
         return select_notes(
             session,
             names=names,
@@ -362,9 +442,18 @@ def page(
     oldest_first: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
+    sort: Sort = "created",
 ) -> Page[Note]:
     """A page of live notes, newest first (or oldest first), and the cursor of the next.
-    Raises InvalidInput (a bad limit or cursor), InvalidNote (a malformed tag)."""
+    With `sort="updated"`, most recently changed first, `since`/`until` on updated_at.
+    Raises InvalidInput (a bad limit, sort or cursor), InvalidNote (a malformed tag)."""
+    check_sort(sort)
+    if sort == "updated":
+        if oldest_first:
+            raise InvalidInput("sort=updated lists newest first only")
+        return _page_by_updated(
+            session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
+        )
     kind = "asc" if oldest_first else "id"
     after_id = decode_cursor(cursor, kind) if cursor else None
     check_limit(limit)
@@ -380,6 +469,27 @@ def page(
     more = len(found) > limit
     found = found[:limit]
     return Page(found, encode_cursor(kind, found[-1].id) if more else None)
+
+
+def _page_by_updated(
+    session: Connection,
+    *,
+    tags: Iterable[str],
+    limit: int,
+    cursor: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Page[Note]:
+    after = decode_moment_cursor(cursor, "upd") if cursor else None
+    check_limit(limit)
+    found = select_by_updated(
+        session, names=clean_tags(tags), limit=limit + 1, after=after, since=since, until=until
+    )
+    more = len(found) > limit
+    found = found[:limit]
+    if not more:
+        return Page(found, None)
+    return Page(found, encode_moment_cursor("upd", found[-1].updated_at, found[-1].id))
 
 
 def filter_tags(

@@ -3,6 +3,7 @@
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from notes_core.errors import InvalidInput
@@ -44,3 +45,22 @@ def decode_cursor_values(cursor: str, kind: str, *, count: int) -> tuple[int, ..
     if not all(0 <= number <= MAX_CURSOR_VALUE for number in numbers):
         raise invalid
     return numbers
+
+
+# Cursors of moments count microseconds from here: never negative, whatever year a note
+# (imported with its dates) was trashed or changed in.
+FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
+
+
+def encode_moment_cursor(kind: str, moment: datetime, note_id: int) -> str:
+    """A cursor after the note `note_id` at `moment`, for orders by (a date, id)."""
+    return encode_cursor(kind, (moment - FIRST_MOMENT) // timedelta(microseconds=1), note_id)
+
+
+def decode_moment_cursor(cursor: str, kind: str) -> tuple[datetime, int]:
+    """The (moment, id) of a cursor of `kind`. Raises InvalidInput for anything else."""
+    micros, note_id = decode_cursor_values(cursor, kind, count=2)
+    try:
+        return FIRST_MOMENT + timedelta(microseconds=micros), note_id
+    except OverflowError:  # past year 9999: no cursor this store handed out
+        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from None

@@ -6,7 +6,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, literal_column, not_, select
 
 from notes_core.models import LIVE, notes
-from notes_core.repository.notes import BATCH_SIZE, NOTE_COLUMNS, AnySelect, filter_tags
+from notes_core.repository.notes import (
+    BATCH_SIZE,
+    NOTE_COLUMNS,
+    AnySelect,
+    DateWindow,
+    filter_tags,
+)
 from notes_core.search_query import SearchQuery
 
 
@@ -16,9 +22,11 @@ def batches(
     names: list[str],
     limit: int | None,
     offset: int,
+    window: DateWindow,
 ) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
-    """Batches of NOTE_COLUMNS rows, best match first (ts_rank; ties newest first)."""
-    statement = filter_tags(_ranked(parsed), names).limit(limit).offset(offset)
+    """Batches of NOTE_COLUMNS rows created within `window`, best match first (ts_rank;
+    ties newest first)."""
+    statement = window.apply(filter_tags(_ranked(parsed), names)).limit(limit).offset(offset)
     yield from session.execute(statement.execution_options(yield_per=BATCH_SIZE)).partitions()
 
 

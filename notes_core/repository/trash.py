@@ -6,11 +6,11 @@ deletes the row; its tag links and versions go with it (ON DELETE CASCADE).
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
-from notes_core.errors import InvalidInput, NoteInTrash, NoteNotFound, NoteNotInTrash
+from notes_core.errors import NoteInTrash, NoteNotFound, NoteNotInTrash
 from notes_core.models import LIVE, TRASHED, Note, notes, utc_now
 from notes_core.repository.notes import (
     BATCH_SIZE,
@@ -20,12 +20,8 @@ from notes_core.repository.notes import (
     keyset_batches,
     notes_from_rows,
 )
-from notes_core.repository.pagination import Page, decode_cursor_values, encode_cursor
+from notes_core.repository.pagination import Page, decode_moment_cursor, encode_moment_cursor
 from notes_core.validation import check_limit, clean_tags
-
-# Trash cursors count microseconds from here: never negative, whatever year a note
-# (imported with its `trashed_at`) was trashed in.
-FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
 
 
 def chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -153,15 +149,7 @@ def trash_page(
 ) -> Page[Note]:
     """A page of the trash, most recently trashed first, and the cursor of the next.
     Raises InvalidInput (a bad limit or cursor), InvalidNote (a malformed tag)."""
-    after = None
-    if cursor:
-        micros, note_id = decode_cursor_values(cursor, "trash", count=2)
-        try:
-            after = (FIRST_MOMENT + timedelta(microseconds=micros), note_id)
-        except OverflowError:  # past year 9999: no cursor this store handed out
-            raise InvalidInput(
-                "cursor is not valid; use the next_cursor of a previous page"
-            ) from None
+    after = decode_moment_cursor(cursor, "trash") if cursor else None
     check_limit(limit)
     found = _select_trashed(
         session, names=clean_tags(tags), limit=limit + 1, after=after, since=since, until=until
@@ -172,8 +160,7 @@ def trash_page(
         return Page(found, None)
     last = found[-1]
     assert last.trashed_at is not None
-    micros = (last.trashed_at - FIRST_MOMENT) // timedelta(microseconds=1)
-    return Page(found, encode_cursor("trash", micros, last.id))
+    return Page(found, encode_moment_cursor("trash", last.trashed_at, last.id))
 
 
 def count_live(session: Connection) -> int:

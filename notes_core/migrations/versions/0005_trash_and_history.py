@@ -1,4 +1,5 @@
-"""Trash and history: `notes.trashed_at`, the live-note indexes, and `note_revisions`.
+"""Trash and history: `notes.trashed_at`, the live-note indexes, and `note_revisions`;
+the date indexes that listings filter and sort by (created_at; updated_at, id).
 
 The search index holds live notes only, so trashed notes cost search nothing:
 - SQLite: the FTS5 triggers index a note while `trashed_at` is NULL and drop it from the
@@ -65,6 +66,7 @@ def upgrade() -> None:
     # A plain ADD COLUMN (no batch table rebuild), so the FTS triggers stay in place.
     op.add_column("notes", sa.Column("trashed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_notes_created_at", "notes", ["created_at"])
+    op.create_index("ix_notes_updated_at", "notes", ["updated_at", "id"])
     op.create_index("ix_notes_live_id", "notes", ["id"], sqlite_where=LIVE, postgresql_where=LIVE)
     op.create_index(
         "ix_notes_trashed_at",
@@ -122,6 +124,7 @@ def downgrade() -> None:
     op.drop_table("note_revisions")
     op.drop_index("ix_notes_trashed_at", "notes")
     op.drop_index("ix_notes_live_id", "notes")
+    op.drop_index("ix_notes_updated_at", "notes")
     op.drop_index("ix_notes_created_at", "notes")
     if sqlite:
         # Native DROP COLUMN (SQLite 3.35+): a batch rebuild would drop the FTS triggers.
