@@ -22,6 +22,7 @@ from notes_core.errors import (
     RevisionNotFound,
     StoreBusy,
     StoreError,
+    TagNotFound,
 )
 
 # How much of one string a validation error repeats: enough to recognise a field name,
@@ -72,6 +73,7 @@ STATUS_FOR_ERROR: list[tuple[type[NotesError], int]] = [
     (NoteInTrash, 404),
     (NoteNotInTrash, 404),
     (RevisionNotFound, 404),
+    (TagNotFound, 404),
     (NoteChanged, 412),
     (InvalidNote, 422),
     (InvalidInput, 422),

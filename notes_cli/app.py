@@ -6,9 +6,21 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.commands import backup, history, notes, search, serve, transfer, trash, where
+from notes_cli.commands import (
+    backup,
+    history,
+    notes,
+    pins,
+    search,
+    serve,
+    tags,
+    transfer,
+    trash,
+    where,
+)
 from notes_cli.errors import NotesGroup, silence_stdout
 from notes_cli.state import CliState
+from notes_cli.usage import use_plain_usage
 from notes_core import __version__
 from notes_core.settings import Settings
 
@@ -17,7 +29,8 @@ app = typer.Typer(
     name="notes",
     help="Notes from the terminal, from pipelines and over HTTP, in one durable store.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion; Typer imports its completion code either way.
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -53,8 +66,9 @@ def main_options(
     ctx.obj = CliState(settings=Settings.from_env(os.environ, db=db))
 
 
-for module in (notes, search, where, serve, trash, history, transfer, backup):
+for module in (notes, pins, search, where, serve, trash, history, transfer, backup, tags):
     module.register(app)
+use_plain_usage(app)
 
 
 def main() -> None:

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from notes_core.library import SearchHit
-    from notes_core.models import Note, Revision
+    from notes_core.models import Note, Revision, TagCount
 
 # What a terminal acts on instead of printing: C0 controls, DEL, C1 controls (ESC and CSI
 # start the sequences that retitle, clear or recolour it; CR overwrites the line), and the
@@ -112,7 +113,16 @@ def choose_format(chosen: Format | None, as_json: bool) -> Format:
     return Format.table if sys.stdout.isatty() else Format.plain
 
 
-class HistoryFormat(StrEnum):
+class ShowFormat(StrEnum):
+    """`notes show`: the note's text exactly, or its JSON document."""
+
+    text = "text"
+    json = "json"
+
+
+class RecordFormat(StrEnum):
+    """The formats of lists that are not notes (versions of a note, tags): no `ids`."""
+
     table = "table"
     plain = "plain"
     json = "json"
@@ -120,13 +130,13 @@ class HistoryFormat(StrEnum):
     csv = "csv"
 
 
-def choose_history_format(chosen: HistoryFormat | None, as_json: bool) -> HistoryFormat:
-    """As `choose_format`, for the versions of a note (which have no `ids` format)."""
+def choose_record_format(chosen: RecordFormat | None, as_json: bool) -> RecordFormat:
+    """As `choose_format`, for versions of a note and tags."""
     if as_json:
-        return HistoryFormat.json
+        return RecordFormat.json
     if chosen is not None:
         return chosen
-    return HistoryFormat.table if sys.stdout.isatty() else HistoryFormat.plain
+    return RecordFormat.table if sys.stdout.isatty() else RecordFormat.plain
 
 
 def first_line(text: str) -> str:
@@ -226,17 +236,17 @@ def _json_lines(documents: Iterator[str], *, lines: bool, out: TextIO | None = N
     out.write("]\n" if separator == "\n" else "\n]\n")
 
 
-def print_history(revisions: Iterable["Revision"], fmt: HistoryFormat) -> None:
+def print_history(revisions: Iterable["Revision"], fmt: RecordFormat) -> None:
     """Write the versions of a note to stdout in `fmt`, as they come (oldest first)."""
     out = sys.stdout
-    if fmt is HistoryFormat.table:
+    if fmt is RecordFormat.table:
         _history_table(revisions)
-    elif fmt is HistoryFormat.plain:
+    elif fmt is RecordFormat.plain:
         for version in revisions:
             tags = visible(",".join(version.tags)).text
             line = visible(first_line(version.text)).text
             out.write(f"{version.revision}\t{_timestamp(version.updated_at)}\t{tags}\t{line}\n")
-    elif fmt is HistoryFormat.csv:
+    elif fmt is RecordFormat.csv:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["revision", "updated_at", "current", "tags", "text"])
         for version in revisions:
@@ -253,7 +263,7 @@ def print_history(revisions: Iterable["Revision"], fmt: HistoryFormat) -> None:
         from notes_core.schemas import RevisionPublic
 
         documents = (RevisionPublic.of(version).model_dump_json() for version in revisions)
-        _json_lines(documents, lines=fmt is HistoryFormat.jsonl)
+        _json_lines(documents, lines=fmt is RecordFormat.jsonl)
 
 
 def _local(moment: "datetime") -> str:
@@ -275,10 +285,56 @@ def _minutes(moment: "datetime") -> str:
 def _new_table() -> "Table":
     from rich.table import Table
 
-    return Table(box=None, header_style="bold", pad_edge=False)
+    # One space either side of a cell, none at the table's edges: `_fit` counts on it.
+    return Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
 
 
-def _print_table(table: "Table", *, empty: str) -> None:
+# The text column gets at least this many cells when the tags must wrap (unless the
+# terminal is so narrow that half the room left is less).
+_TEXT_AT_LEAST = 12
+
+
+def _fit(table: "Table", console: "Console") -> None:
+    """Give the columns of a notes table their widths for the console's terminal.
+
+    Rich, left alone, squeezes a table too wide for the terminal by shrinking every
+    column evenly, down to nothing: the id (which `show`, `edit` and `rm` need) and the
+    tags vanished and the date became `2026-1…` as soon as one note's first line was
+    long. Here every column but the last two keeps its full width (ids, dates, marks),
+    the tags (second to last) may wrap, and the text (last) is what shrinks, ending in
+    an ellipsis.
+    """
+    from rich.measure import Measurement
+
+    width, options = console.width, console.options
+
+    # Per column: its longest word (the narrowest it can wrap to), and its longest line.
+    measured = [
+        [Measurement.get(console, options, cell) for cell in [column.header, *column.cells]]
+        for column in table.columns
+    ]
+    natural = [max(size.maximum for size in sizes) for sizes in measured]
+    longest_tag = max(size.minimum for size in measured[-2])
+    padding = 2 * (len(natural) - 1)  # see _new_table: 1 + 1 between columns, 0 at the edges
+    *fixed, tags, text = natural
+    rest = width - padding - sum(fixed)
+    for column, needed in zip(table.columns, fixed, strict=False):
+        column.width = needed  # never squeezed
+    if tags + text <= rest:
+        return  # everything fits as it is
+    # The tags get what they need up to half the room left (more if the text is short);
+    # the text gets the rest, at least a few characters (half the room on a narrow one).
+    # A tag is folded over lines only when even one tag a line would starve the text.
+    tags_width = min(tags, max(rest // 2, rest - text, longest_tag))
+    tags_width = min(tags_width, max(rest - _TEXT_AT_LEAST, rest // 2))
+    tags_width = max(tags_width, min(tags, len("tags")), 1)
+    table.columns[-2].width = tags_width
+    table.columns[-1].width = max(rest - tags_width, 1)
+
+
+def _print_table(table: "Table", *, empty: str, fit: bool = False) -> None:
+    """Print `table` (`empty` if it has no rows); with `fit`, a table of notes or versions
+    whose last two columns are the tags and the text, sized by `_fit`."""
     from rich.console import Console
     from rich.text import Text
 
@@ -291,6 +347,8 @@ def _print_table(table: "Table", *, empty: str) -> None:
         markup=False, emoji=False, highlight=False, color_system=None if no_style else "auto"
     )
     if table.row_count:
+        if fit:
+            _fit(table, console)
         console.print(table)
     else:
         console.print(Text(empty, style="dim"))
@@ -303,10 +361,16 @@ def _table(
     trash: bool = False,
     empty: str,
 ) -> None:
+    rows = list(rows)  # a table is printed whole: its widths depend on every row
+    # Pinned notes come first in a listing; a mark says why an old note is at the top.
+    pins = any(note.pinned for note, _ in rows)
     table = _new_table()
+    if pins:
+        table.add_column("", style="bold", no_wrap=True)
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
     table.add_column("trashed" if trash else "created", style="dim", no_wrap=True)
-    table.add_column("tags", style="green")
+    # Tags fold rather than end in an ellipsis: a tag is a name to type, shown whole.
+    table.add_column("tags", style="green", overflow="fold")
     table.add_column("match" if search else "text", overflow="ellipsis", no_wrap=True)
     for note, hit in rows:
         if hit is not None:
@@ -314,8 +378,9 @@ def _table(
         else:
             body = _cell(first_line(note.text))
         when = note.trashed_at if trash and note.trashed_at else note.created_at
-        table.add_row(str(note.id), _local(when), _cell(", ".join(note.tags)), body)
-    _print_table(table, empty=empty)
+        mark = ["*" if note.pinned else ""] if pins else []
+        table.add_row(*mark, str(note.id), _local(when), _cell(", ".join(note.tags)), body)
+    _print_table(table, empty=empty, fit=True)
 
 
 def _history_table(revisions: Iterable["Revision"]) -> None:
@@ -324,7 +389,7 @@ def _history_table(revisions: Iterable["Revision"]) -> None:
     table.add_column("", style="bold", no_wrap=True)
     table.add_column("rev", justify="right", style="cyan", no_wrap=True)
     table.add_column("date", style="dim", no_wrap=True)
-    table.add_column("tags", style="green")
+    table.add_column("tags", style="green", overflow="fold")
     table.add_column("text", overflow="ellipsis", no_wrap=True)
     for version in revisions:
         table.add_row(
@@ -334,7 +399,7 @@ def _history_table(revisions: Iterable["Revision"]) -> None:
             _cell(", ".join(version.tags)),
             _cell(first_line(version.text)),
         )
-    _print_table(table, empty="No versions.")
+    _print_table(table, empty="No versions.", fit=True)
 
 
 def _cell(content: str, highlights: Sequence[tuple[int, int]] = ()) -> "Text":
@@ -349,3 +414,28 @@ def _cell(content: str, highlights: Sequence[tuple[int, int]] = ()) -> "Text":
     for start, end in shown.spans:
         cell.stylize("bold yellow", start, end)
     return cell
+
+
+def print_tags(tags: Iterable["TagCount"], fmt: RecordFormat) -> None:
+    """Write the tags in use and their counts to stdout in `fmt` (the formats of
+    `notes history`: table, plain `name<TAB>count`, json, jsonl, csv `name,count`)."""
+    out = sys.stdout
+    if fmt is RecordFormat.table:
+        table = _new_table()
+        table.add_column("tag", style="green", overflow="fold")  # a name to type: whole
+        table.add_column("notes", justify="right", style="cyan", no_wrap=True)
+        for tag in tags:
+            table.add_row(_cell(tag.name), f"{tag.count:,}")
+        _print_table(table, empty="No tags.")
+    elif fmt is RecordFormat.plain:
+        for tag in tags:
+            out.write(f"{visible(tag.name).text}\t{tag.count}\n")
+    elif fmt is RecordFormat.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["name", "count"])
+        writer.writerows([tag.name, tag.count] for tag in tags)
+    else:
+        from notes_core.schemas import TagPublic
+
+        documents = (TagPublic.of(tag).model_dump_json() for tag in tags)
+        _json_lines(documents, lines=fmt is RecordFormat.jsonl)

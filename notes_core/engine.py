@@ -45,6 +45,19 @@ class Store:
     def __post_init__(self) -> None:
         # A second view on the same pool: write transactions start with BEGIN IMMEDIATE.
         self.write_engine = self.engine.execution_options(notes_write=True)
+        # Reads see one snapshot however many statements they run (a listing's pinned
+        # and other notes, an export's batches). SQLite's read transactions already do;
+        # PostgreSQL's default, READ COMMITTED, takes a new snapshot per statement, so a
+        # pin or an edit committed between two of them could show a note twice or not at
+        # all. Read-only REPEATABLE READ never fails to serialise, and psycopg sends it
+        # with the BEGIN: no extra round trip.
+        self.read_engine = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        )
 
     @property
     def location(self) -> str:
@@ -69,15 +82,15 @@ class Store:
     def ping(self) -> None:
         """Check that the store answers a query. Raises StoreError (StoreBusy when every
         connection stays in use)."""
-        from notes_core.session import session_scope  # which builds on this module
-
-        with session_scope(self) as connection:
+        # The pool itself, in its own short transaction: a health check needs no snapshot.
+        with translated(self.url, action="read"), self.engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1").scalar()
 
 
-def open_store(settings: Settings | str | None = None) -> Store:
+def open_store(settings: Settings | str | None = None, *, prepare: bool = True) -> Store:
     """Open the store that `settings.db` names (a plain string is that target; None the
-    default file in the user data dir), creating or upgrading it.
+    default file in the user data dir), creating or upgrading it; with `prepare=False`,
+    only a store that exists and is up to date, changing nothing (StoreError otherwise).
 
     Raises StoreError (or NotAStore / StoreUnavailable) when it cannot be used.
     """
@@ -85,7 +98,10 @@ def open_store(settings: Settings | str | None = None) -> Store:
         settings = Settings(db=settings)
     url = resolve_url(settings.db)
     if url.get_backend_name() == "sqlite":
-        created = _prepare_sqlite_file(Path(str(url.database)))
+        path = Path(str(url.database))
+        if not prepare and not (path.is_file() and path.stat().st_size > 0):
+            raise StoreError(f"no store at {path}")
+        created = _prepare_sqlite_file(path)
         engine = _sqlite_engine(url, pool_size=settings.pool_size, sync=settings.sync)
     else:
         engine = _postgres_engine(url, pool_size=settings.pool_size)
@@ -93,7 +109,7 @@ def open_store(settings: Settings | str | None = None) -> Store:
     try:
         if not store.is_sqlite:
             created = _holds_no_tables(store)
-        ensure_schema(store)
+        ensure_schema(store, prepare=prepare)
     except BaseException:
         store.close()
         raise

@@ -104,3 +104,11 @@ class BackupUnsupported(NotesError):
 
 class BackupExists(NotesError):
     """The backup's destination already exists; it is left untouched."""
+
+
+class TagNotFound(NotesError):
+    """No note carries the tag (live or in the trash)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name  # already normalised: at most 64 characters
+        super().__init__(f"no note has the tag {name!r}; nothing was renamed")

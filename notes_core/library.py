@@ -23,17 +23,20 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from notes_core import repository
 from notes_core.engine import Store, open_store
+from notes_core.errors import InvalidInput
 from notes_core.models import Note, Revision
-from notes_core.repository import NewNote, Page
+from notes_core.repository import NewNote, Page, listing, pins
 from notes_core.repository import history as versions
 from notes_core.repository import trash as bin_
-from notes_core.repository.notes import Sort
+from notes_core.repository.listing import Sort
+from notes_core.repository.notes import oldest_first_page
 from notes_core.session import session_scope
 from notes_core.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from notes_core.models import TagCount, TagRenamed
     from notes_core.repository.full_text import SearchHit
     from notes_core.repository.transfer import ImportResult
     from notes_core.transfer.records import ImportRecord
@@ -75,14 +78,16 @@ class Notes:
         self._write = False
 
     @classmethod
-    def open(cls, target: str | Settings | None = None) -> Notes:
+    def open(cls, target: str | Settings | None = None, *, prepare: bool = True) -> Notes:
         """Open (creating or upgrading) the store that `target` names: a SQLite file path,
         a SQLAlchemy URL, or Settings; None is the default store in the user data dir.
+        With `prepare=False`, open only a store that exists and is up to date, and change
+        nothing (for a look that must leave no trace, such as shell completion).
 
         Raises StoreError (NotAStore, StoreUnavailable) when it cannot be used.
         """
         settings = target if isinstance(target, Settings) else Settings(db=target)
-        return cls(open_store(settings))
+        return cls(open_store(settings, prepare=prepare))
 
     def close(self) -> None:
         self.store.close()
@@ -181,13 +186,14 @@ class Notes:
         tags: Iterable[str] | None = None,
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
+        pinned: bool | None = None,
         if_match: str | None = None,
     ) -> Note:
         """Change a note's text and tags (`tags` replaces them all; `add_tags` and
-        `remove_tags` edit them) and return it. With `if_match`, change it only if its
-        `etag` is still that value.
+        `remove_tags` edit them), or pin or unpin it, and return it. With `if_match`,
+        change it only if its `etag` is still that value.
 
-        Raises NoteNotFound, InvalidNote, NoteChanged.
+        Raises NoteNotFound, NoteInTrash, InvalidNote, NoteChanged.
         """
         with self._session(write=True) as session:
             return repository.update(
@@ -197,8 +203,20 @@ class Notes:
                 tags=tags,
                 add_tags=add_tags,
                 remove_tags=remove_tags,
+                pinned=pinned,
                 if_match=if_match,
             )
+
+    def pin(self, note_ids: Iterable[int]) -> None:
+        """Pin live notes (they come first in listings), all or nothing. Not an edit: no
+        version is kept and no date moves. Raises NoteNotFound, NoteInTrash."""
+        with self._session(write=True) as session:
+            pins.set_pinned(session, note_ids=note_ids, pinned=True)
+
+    def unpin(self, note_ids: Iterable[int]) -> None:
+        """Unpin notes, all or nothing. Raises NoteNotFound, NoteInTrash."""
+        with self._session(write=True) as session:
+            pins.set_pinned(session, note_ids=note_ids, pinned=False)
 
     def trash(self, note_ids: Iterable[int]) -> None:
         """Move notes to the trash, all or nothing. Raises NoteNotFound (unknown ids) or
@@ -228,6 +246,17 @@ class Notes:
         note. Raises NoteNotFound, NoteInTrash, RevisionNotFound, InvalidInput."""
         with self._session(write=True) as session:
             return versions.revert(session, note_id=note_id, number=number)
+
+    def rename_tag(self, old: str, new: str) -> TagRenamed:
+        """Rename tag `old` to `new` on every live note carrying it (notes in the trash
+        are not edited), merging into `new` where it exists; both names are normalised
+        first. Each changed note keeps its previous version. Returns the names as stored
+        and how many notes changed. Raises InvalidNote, InvalidInput (the same tag),
+        TagNotFound."""
+        from notes_core.repository import tags as tag_rows
+
+        with self._session(write=True) as session:
+            return tag_rows.rename_tag(session, old=old, new=new)
 
     def import_records(
         self,
@@ -276,21 +305,30 @@ class Notes:
         since: datetime | None = None,
         until: datetime | None = None,
         sort: Sort = "created",
+        pinned: bool = False,
     ) -> Iterator[Note]:
-        """Every live note with all of `tags` (created in [since, until)), newest first (or
-        oldest first), streamed in batches in one read transaction: memory stays flat
-        however many there are. `sort="updated"`: most recently changed first, and
-        `since`/`until` on `updated_at`. Raises InvalidInput, InvalidNote before it
-        returns."""
+        """Every live note with all of `tags` (created in [since, until)), pinned ones
+        first, each group newest first, streamed in batches in one read transaction: memory
+        stays flat however many there are. `sort="updated"`: most recently changed first,
+        and `since`/`until` on `updated_at`; `pinned`: the pinned notes only;
+        `oldest_first`: every note in id order, oldest first, pins or not.
+        Raises InvalidInput, InvalidNote before it returns."""
+        if oldest_first:
+            _check_oldest_first(sort, pinned)
+            return self._stream(
+                lambda session: repository.iterate(
+                    session, tags=tags, limit=limit, oldest_first=True, since=since, until=until
+                )
+            )
         return self._stream(
-            lambda session: repository.iterate(
+            lambda session: listing.iterate(
                 session,
                 tags=tags,
                 limit=limit,
-                oldest_first=oldest_first,
                 since=since,
                 until=until,
                 sort=sort,
+                pinned=pinned,
             )
         )
 
@@ -354,6 +392,13 @@ class Notes:
         with self._session() as session:
             return versions.revision(session, note_id=note_id, number=number)
 
+    def tags(self) -> list[TagCount]:
+        """Every tag carried by a live note, with how many live notes carry it, by name."""
+        from notes_core.repository import tags as tag_rows
+
+        with self._session() as session:
+            return tag_rows.tag_counts(session)
+
     def page(
         self,
         *,
@@ -364,21 +409,28 @@ class Notes:
         since: datetime | None = None,
         until: datetime | None = None,
         sort: Sort = "created",
+        pinned: bool = False,
     ) -> Page[Note]:
-        """One page of live notes (created in [since, until)), newest first (or oldest
-        first), and the next cursor. `sort="updated"`: most recently changed first, and
-        `since`/`until` on `updated_at` (its cursors are its own).
+        """One page of live notes (created in [since, until)), pinned ones first, each
+        group newest first, and the next cursor; the options are those of `iterate` (each
+        kind of listing has cursors of its own).
         Raises InvalidInput (a bad cursor, sort or limit), InvalidNote (a malformed tag)."""
+        if oldest_first:
+            _check_oldest_first(sort, pinned)
         with self._session() as session:
-            return repository.page(
+            if oldest_first:
+                return oldest_first_page(
+                    session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
+                )
+            return listing.page(
                 session,
                 tags=tags,
                 limit=limit,
                 cursor=cursor,
-                oldest_first=oldest_first,
                 since=since,
                 until=until,
                 sort=sort,
+                pinned=pinned,
             )
 
     def search(
@@ -425,3 +477,8 @@ class Notes:
                 since=since,
                 until=until,
             )
+
+
+def _check_oldest_first(sort: str, pinned: bool) -> None:
+    if sort != "created" or pinned:
+        raise InvalidInput("oldest_first lists every note by id: no sort=updated, no pinned")

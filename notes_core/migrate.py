@@ -5,21 +5,22 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, text
 
 from notes_core.db_errors import translated
-from notes_core.errors import NotAStore
+from notes_core.errors import NotAStore, StoreError
 
 if TYPE_CHECKING:
     from notes_core.engine import Store
 
 # Kept equal to the newest file in notes_core/migrations/versions (a test checks it), so
 # that opening an up-to-date store never imports Alembic.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 # Any key works as long as every notes process uses the same one.
 POSTGRES_MIGRATION_LOCK = 0x6E6F746573  # "notes"
 
 
-def ensure_schema(store: "Store") -> None:
+def ensure_schema(store: "Store", *, prepare: bool = True) -> None:
     """Create the schema on an empty store or upgrade an older one; raise NotAStore when
-    the target holds something else."""
+    the target holds something else. With `prepare=False`, a store that would need either
+    is a StoreError, and nothing is changed."""
     with translated(store.url, action="open"):
         with store.engine.connect() as connection:
             revision = _revision(connection, store)
@@ -27,6 +28,8 @@ def ensure_schema(store: "Store") -> None:
                 _use_wal(connection)
             if revision == SCHEMA_HEAD:
                 return
+        if not prepare:
+            raise StoreError(f"{store.location} is not an up-to-date notes store")
         with store.write_engine.connect() as connection, connection.begin():
             if not store.is_sqlite:
                 # Two servers starting at once on an empty database take turns.

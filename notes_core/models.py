@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -30,6 +31,8 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
+    true,
 )
 
 if TYPE_CHECKING:
@@ -97,8 +100,11 @@ notes = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # Set while the note is in the trash (migration 0005).
     Column("trashed_at", UTCDateTime, nullable=True),
-    # Import's "same text and created_at" check, and date filters.
-    Index("ix_notes_created_at", "created_at"),
+    # Pinned notes come first in listings (migration 0006).
+    Column("pinned", Boolean, nullable=False, server_default=false()),
+    # Import's "same text and created_at" check, and listings filtered by date, which are
+    # keyset-paged on (created_at, id).
+    Index("ix_notes_created_at", "created_at", "id"),
     # `list --sort updated`: most recently changed first, keyset-paged on (updated_at, id).
     Index("ix_notes_updated_at", "updated_at", "id"),
     # AUTOINCREMENT: ids are never reused, even after the newest note is deleted.
@@ -107,14 +113,19 @@ notes = Table(
 
 LIVE = notes.c.trashed_at.is_(None)
 TRASHED = notes.c.trashed_at.is_not(None)
+# Compared with a literal (`pinned = 1` on SQLite), never a bound parameter: SQLite uses a
+# partial index only when the query's WHERE repeats the index's terms as they are written.
+PINNED = notes.c.pinned == true()
+UNPINNED = notes.c.pinned == false()
 
 
 def with_partial_indexes() -> MetaData:
-    """`metadata` with the two partial indexes of the notes table added, for Alembic's
+    """`metadata` with the partial indexes of the notes table added, for Alembic's
     comparisons (migrations/env.py, the drift test).
 
     Listings walk the live notes only, so their cost does not grow with the trash; the
-    trash has its own index, most recently trashed first. They are left out of `metadata`
+    trash has its own index, most recently trashed first; the pinned live notes have theirs,
+    which holds only them. They are left out of `metadata`
     until asked for because their dialect-specific WHERE makes SQLAlchemy import the
     PostgreSQL dialect (35 ms of every command's start-up, SQLite or not); queries name
     them by text (repository.notes.select_notes), so nothing else needs them.
@@ -128,6 +139,8 @@ def with_partial_indexes() -> MetaData:
             sqlite_where=TRASHED,
             postgresql_where=TRASHED,
         )
+        pinned_live = PINNED & LIVE
+        Index("ix_notes_pinned", notes.c.id, sqlite_where=pinned_live, postgresql_where=pinned_live)
     return metadata
 
 
@@ -202,16 +215,21 @@ class Note:
     created_at: datetime
     updated_at: datetime
     trashed_at: datetime | None = None
+    pinned: bool = False
 
     @property
     def etag(self) -> str:
         """This version of the note as a strong HTTP entity tag (RFC 9110), quotes included.
 
-        It changes whenever the text, the tags or `updated_at` do (`created_at` never
-        changes), so two reads carry the same tag exactly when nothing was written between.
+        It changes whenever the text, the tags, `updated_at` or the pin do (`created_at`
+        never changes; pinning is not an edit, so it moves no date), so two reads carry the
+        same tag exactly when nothing was written between.
         """
-        version = json.dumps([self.id, self.text, self.tags, self.updated_at.isoformat()])
-        return '"' + hashlib.blake2b(version.encode(), digest_size=16).hexdigest() + '"'
+        version: list[object] = [self.id, self.text, self.tags, self.updated_at.isoformat()]
+        if self.pinned:  # unpinned notes keep the tags they had before pins existed
+            version.append(True)
+        digest = hashlib.blake2b(json.dumps(version).encode(), digest_size=16).hexdigest()
+        return '"' + digest + '"'
 
     def matches(self, if_match: str) -> bool:
         """Whether an `If-Match` condition holds for this version: `*`, or a
@@ -232,3 +250,20 @@ class Revision:
     tags: list[str]
     updated_at: datetime
     current: bool
+
+
+@dataclass(slots=True, frozen=True)
+class TagCount:
+    """A tag in use, and how many live notes (not in the trash) carry it."""
+
+    name: str
+    count: int
+
+
+@dataclass(slots=True, frozen=True)
+class TagRenamed:
+    """What `notes tag rename` did: the two names as stored, and how many notes changed."""
+
+    old: str
+    new: str
+    notes: int

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool
 
-from notes_core.models import Note, Revision
+from notes_core.models import Note, Revision, TagCount
 from notes_core.repository import SearchHit
 
 Timestamp = Annotated[
@@ -42,6 +42,9 @@ class NoteUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: Text | None = None
     tags: Tags | None = None
+    pinned: StrictBool | None = Field(
+        default=None, description="Pin (true) or unpin (false): pinned notes are listed first."
+    )
 
 
 class NotePublic(BaseModel):
@@ -53,6 +56,7 @@ class NotePublic(BaseModel):
     tags: Tags
     created_at: Timestamp
     updated_at: Timestamp
+    pinned: bool = Field(description="Whether the note is pinned: listed before the others.")
 
     @classmethod
     def of(cls, note: Note) -> "NotePublic":
@@ -130,3 +134,19 @@ class NoteHitsPublic(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
+
+
+class TagPublic(BaseModel):
+    """A tag in use and how many notes carry it (notes in the trash are not counted)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    name: str = Field(description="The tag, as stored (normalised).")
+    count: int = Field(description="How many live notes carry it (at least 1).")
+
+    @classmethod
+    def of(cls, tag: TagCount) -> "TagPublic":
+        return cls.model_validate(tag)
+
+
+class TagsPublic(BaseModel):
+    items: list[TagPublic] = Field(description="Every tag in use, by name.")

@@ -17,7 +17,7 @@ def session_scope(store: Store, *, write: bool = False) -> Iterator[Connection]:
     read-only, disk full, server gone) surface as StoreError; a pool with no free
     connection for its whole timeout as StoreBusy (notes_core.db_errors).
     """
-    engine = store.write_engine if write else store.engine
+    engine = store.write_engine if write else store.read_engine
     queue = store.write_lock if write and store.is_sqlite else nullcontext()
     action = "write to" if write else "read"
     with translated(store.url, action=action), queue, engine.begin() as connection:

@@ -108,7 +108,7 @@ def test_list_json_and_jsonl_carry_whole_notes(runner: CliRunner, three: str) ->
     assert [n["id"] for n in array] == [3, 2, 1]
     assert array[1]["text"] == "second\nmore lines"
     assert array[1]["tags"] == ["home", "work"]
-    assert set(array[0]) == {"id", "text", "tags", "created_at", "updated_at"}
+    assert set(array[0]) == {"id", "text", "tags", "created_at", "updated_at", "pinned"}
     assert array[0]["created_at"].endswith("+00:00")
     lines = notes(runner, "list", "--format", "jsonl")[1].splitlines()
     assert [json.loads(line) for line in lines] == array

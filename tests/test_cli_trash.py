@@ -134,7 +134,15 @@ def test_trash_formats_carry_when_each_note_was_trashed(runner: CliRunner, four:
     array = json.loads(ok(runner, "trash", "--json"))
     assert [row[1] for row in rows] == [note["trashed_at"] for note in array]
     assert all(re.fullmatch(TIMESTAMP, row[1]) for row in rows)
-    assert set(array[0]) == {"id", "text", "tags", "created_at", "updated_at", "trashed_at"}
+    assert set(array[0]) == {
+        "id",
+        "text",
+        "tags",
+        "created_at",
+        "updated_at",
+        "pinned",
+        "trashed_at",
+    }
     assert array[0]["text"] == "second\nmore lines"
     lines = ok(runner, "trash", "--format", "jsonl").splitlines()
     assert [json.loads(line) for line in lines] == array

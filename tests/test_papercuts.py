@@ -128,3 +128,36 @@ def test_a_body_sent_without_the_json_content_type_is_told_so(
             assert response.status == 200, response.read()
             response.read()
         connection.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        (["add"], "notes add [OPTIONS] [TEXT]..."),
+        (["show"], "notes show [OPTIONS] ID"),
+        (["edit"], "notes edit [OPTIONS] ID [TEXT]..."),
+        (["rm"], "notes rm [OPTIONS] ID..."),
+        (["search"], "notes search [OPTIONS] QUERY..."),
+        (["revert"], "notes revert [OPTIONS] ID N"),
+        (["purge"], "notes purge [OPTIONS] [ID]..."),
+        (["tag", "rename"], "notes tag rename [OPTIONS] OLD NEW"),
+    ],
+)
+def test_usage_lines_use_plain_metavars(command: list[str], usage: str) -> None:
+    result = notes_run(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == f"Usage: {usage}"
+
+
+def test_no_help_shows_a_type_in_angle_brackets_or_braces() -> None:
+    listed = notes_run("--help").stdout
+    commands = [line.split()[0] for line in listed.split("Commands:")[1].splitlines() if line]
+    assert {"add", "serve", "tags"} <= set(commands)
+    for command in commands:
+        shown = notes_run(command, "--help").stdout
+        usage = shown.splitlines()[0]
+        assert "{" not in usage and "[text]" not in usage, usage
+        for bad in ("<str>", "<int", "<path>", "<text>"):
+            assert bad not in shown, (command, bad, shown)
+    serve = notes_run("serve", "--help").stdout
+    assert "--host HOST" in serve and "--port PORT" in serve and "--workers N" in serve

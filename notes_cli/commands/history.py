@@ -8,25 +8,26 @@ from typing import Annotated
 import typer
 
 from notes_cli.commands.notes import JsonOption
-from notes_cli.output import HistoryFormat, choose_history_format, print_history
+from notes_cli.output import RecordFormat, choose_record_format, print_history
 from notes_cli.state import open_notes
 from notes_core.validation import parse_note_id, parse_version
 
 NoteIdArgument = Annotated[str, typer.Argument(metavar="ID", help="The note's id.")]
+RecordFormatOption = Annotated[
+    RecordFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, plain in a pipe).",
+        case_sensitive=False,
+    ),
+]
 
 
 def history(
     ctx: typer.Context,
     note_id: NoteIdArgument,
-    fmt: Annotated[
-        HistoryFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="Output format (default: table on a terminal, plain in a pipe).",
-            case_sensitive=False,
-        ),
-    ] = None,
+    fmt: RecordFormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List the versions of a note, oldest first.
@@ -41,7 +42,7 @@ def history(
     number = parse_note_id(note_id)
     with open_notes(ctx) as notes:
         versions = notes.history(number)
-    print_history(versions, choose_history_format(fmt, as_json))
+    print_history(versions, choose_record_format(fmt, as_json))
 
 
 def revert(

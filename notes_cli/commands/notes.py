@@ -8,14 +8,18 @@ from typing import Annotated
 
 import typer
 
-from notes_cli.output import Format, choose_format, print_notes
+from notes_cli.completion import complete_tag
+from notes_cli.output import Format, ShowFormat, choose_format, print_notes
 from notes_cli.state import open_notes
 from notes_core.errors import NoteChanged, NoteInTrash, NoteNotFound
 from notes_core.models import Note
 from notes_core.validation import parse_note_id, parse_version
 
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--tag", "-t", metavar="TAG", help="A tag (repeatable).", autocompletion=complete_tag
+    ),
 ]
 LimitOption = Annotated[
     int | None, typer.Option("--limit", "-n", metavar="N", help="At most N notes.")
@@ -74,19 +78,46 @@ def text_from(words: list[str] | None) -> str | bytes | None:
 def add(
     ctx: typer.Context,
     text: Annotated[
-        list[str] | None, typer.Argument(help="The note; '-' or none reads stdin.")
+        list[str] | None,
+        typer.Argument(
+            help="The note; '-' reads stdin; none opens the editor on a terminal, else reads stdin."
+        ),
     ] = None,
     tag: TagOption = None,
 ) -> None:
     """Add a note and print its id.
 
+    With no TEXT: on a terminal, opens $VISUAL, else $EDITOR, else vi (as git commit
+    does; an empty note adds nothing); in a pipe, reads stdin.
+
     Example: git log -1 --format=%B | notes add --tag commits
     """
     content = text_from(text)
+    if content is None and sys.stdin.isatty():
+        add_in_editor(ctx, tag or [])
+        return
     if content is None:
         content = read_stdin()
     with open_notes(ctx) as notes:
         note = notes.add(content, tags=tag or [])
+    typer.echo(note.id)
+
+
+def add_in_editor(ctx: typer.Context, tags: list[str]) -> None:
+    """Write a new note in the editor and add it; if the store refuses it (too long, the
+    store unreachable), what was written is kept in a file the error names."""
+    from notes_cli.editor import EditorError, keep_text, write_text
+    from notes_core.errors import NotesError
+    from notes_core.validation import clean_tags
+
+    clean_tags(tags)  # a bad tag is an error before anything is written, not after
+    content = write_text()
+    try:
+        with open_notes(ctx) as notes:
+            note = notes.add(content, tags=tags)
+    except NotesError as exc:
+        kept = shlex.quote(str(keep_text(content, "add")))
+        raise EditorError(f"{exc}; the note you wrote is in {kept}") from None
     typer.echo(note.id)
 
 
@@ -117,19 +148,24 @@ def list_(
             case_sensitive=False,
         ),
     ] = SortOrder.created,
+    pinned: Annotated[bool, typer.Option("--pinned", help="Only the pinned notes.")] = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List notes, newest first; repeated --tag means all of them.
+    """List notes, pinned ones first, each group newest first; repeated --tag means all of
+    them.
 
     --since and --until take an ISO date (local midnight) or date-time, or 30m, 12h, 7d,
-    2w (that long ago), today, yesterday; --until is exclusive.
+    2w (that long ago), today, yesterday; --until is exclusive. With either, notes are in
+    order of creation date (which differs from id order only for imported notes).
 
     Example: notes list --sort updated --since 7d --tag work
     """
     start, end = moments(since, until)
     with open_notes(ctx) as notes:
-        found = notes.iterate(tags=tag or [], limit=limit, since=start, until=end, sort=sort.value)
+        found = notes.iterate(
+            tags=tag or [], limit=limit, since=start, until=end, sort=sort.value, pinned=pinned
+        )
         print_notes(found, choose_format(fmt, as_json))
 
 
@@ -137,8 +173,12 @@ def show(
     ctx: typer.Context,
     note_id: Annotated[str, typer.Argument(metavar="ID", help="The note's id.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text (the note exactly) or json.")
-    ] = "text",
+        ShowFormat,
+        typer.Option(
+            "--format", "-f", help="text (the note exactly) or json.", case_sensitive=False
+        ),
+    ] = ShowFormat.text,
+    as_json: JsonOption = False,
     rev: Annotated[
         str | None,
         typer.Option(
@@ -155,13 +195,11 @@ def show(
 
     Example: notes show 42 --rev 1 > first-draft.md
     """
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter(f"{fmt!r} is not one of 'text', 'json'", param_hint="--format")
     number = parse_note_id(note_id)
     version = None if rev is None else parse_version(rev)
     with open_notes(ctx) as notes:
         found = notes.get(number) if version is None else notes.revision(number, version)
-    if fmt == "json":
+    if as_json or fmt is ShowFormat.json:
         from notes_core.schemas import NotePublic, RevisionPublic
 
         if isinstance(found, Note):
@@ -178,16 +216,29 @@ def edit(
     ctx: typer.Context,
     note_id: Annotated[str, typer.Argument(metavar="ID", help="The note's id.")],
     text: Annotated[
-        list[str] | None, typer.Argument(help="New text; '-' reads stdin; none opens $EDITOR.")
+        list[str] | None, typer.Argument(help="New text; '-' reads stdin; none opens the editor.")
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Add a tag (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Add a tag (repeatable).",
+            autocompletion=complete_tag,
+        ),
     ] = None,
     untag: Annotated[
-        list[str] | None, typer.Option("--untag", metavar="TAG", help="Remove a tag (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--untag", metavar="TAG", help="Remove a tag (repeatable).", autocompletion=complete_tag
+        ),
     ] = None,
 ) -> None:
-    """Replace a note's text, change its tags, or (with neither) open it in $VISUAL/$EDITOR.
+    """Replace a note's text, change its tags, or (with neither) open it in the editor.
+
+    The editor is $VISUAL, else $EDITOR, run whenever one is set (even in a script);
+    else vi, with a terminal on stdin.
 
     Example: notes edit 42 --tag done --untag todo
     """
@@ -209,7 +260,7 @@ def edit_in_editor(ctx: typer.Context, number: int) -> None:
         note = notes.get(number)
     # No transaction stays open while the editor runs (that could be hours): the note's
     # etag, checked under the write lock, tells whether anyone wrote to it in between.
-    content = edit_text(note.text)
+    content = edit_text(note.text, terminal=sys.stdin.isatty())
     if content is None:
         return
     try:

@@ -13,22 +13,26 @@ from notes_core.errors import InvalidSettings
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port to listen on.", min=0, max=65535)
+    ] = 8000,
     token: Annotated[
         str | None,
         typer.Option(
+            metavar="TOKEN",
             help="Require 'Authorization: Bearer TOKEN' on every endpoint with notes "
             "(default: $NOTES_TOKEN). Printable ASCII, no spaces. Needed to listen beyond "
             "loopback.",
             show_default=False,
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    workers: Annotated[int, typer.Option(metavar="N", help="Worker processes.", min=1)] = 1,
     max_body: Annotated[
         int | None,
         typer.Option(
             "--max-body",
+            metavar="BYTES",
             help="Largest request body in bytes; bigger ones get 413 "
             "(default: $NOTES_MAX_BODY, else 4 MiB).",
             min=1,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
+from notes_cli.completion import complete_tag
 from notes_cli.state import open_notes
 from notes_core.errors import InvalidInput, NotesError
 
@@ -64,7 +65,11 @@ def export(
     tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", metavar="TAG", help="Only notes with this tag (repeatable: all of them)."
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only notes with this tag (repeatable: all of them).",
+            autocompletion=complete_tag,
         ),
     ] = None,
     since: Annotated[
@@ -278,7 +283,11 @@ def import_(
     tag: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", metavar="TAG", help="Add this tag to every imported note (repeatable)."
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Add this tag to every imported note (repeatable).",
+            autocompletion=complete_tag,
         ),
     ] = None,
 ) -> None:

@@ -1,13 +1,16 @@
 """The repository: the functions behind `notes_core.Notes`, the only code with SQL.
 
-One module per job: `notes` (adding, changing, reading and listing notes), `trash`,
-`history` (versions), `transfer` (import), `pagination` (pages and cursors), `full_text`
-(search, with `search_sqlite` and `search_postgres` for each engine's SQL). Each function
-takes the caller's connection and keyword-only arguments and never commits.
+One module per job: `notes` (adding, changing and reading notes, walks in id order),
+`listing` (live notes newest first, pinned ones first), `pins`, `tags`, `trash`, `ids`
+(checking a set of ids for a write), `history` (versions), `transfer` (import),
+`pagination` (pages and cursors), `full_text` (search, with `search_sqlite` and
+`search_postgres` for each engine's SQL). Each function takes the caller's connection and
+keyword-only arguments and never commits.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from notes_core.repository.listing import Sort, page
 from notes_core.repository.notes import (
     BATCH_SIZE,
     NewNote,
@@ -16,7 +19,6 @@ from notes_core.repository.notes import (
     add_many,
     get,
     iterate,
-    page,
     update,
 )
 from notes_core.repository.pagination import Page
@@ -30,6 +32,7 @@ __all__ = [
     "Page",
     "Scope",
     "SearchHit",
+    "Sort",
     "add",
     "add_many",
     "get",

@@ -8,42 +8,34 @@ unit of work.
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FunctionElement,
     Row,
     Select,
+    String,
+    bindparam,
     delete,
     exists,
     func,
     insert,
     select,
-    tuple_,
 )
 from sqlalchemy import update as update_rows
+from sqlalchemy.ext.compiler import compiles
 
-from notes_core.errors import InvalidInput, NoteChanged, NoteInTrash, NoteNotFound
+from notes_core.errors import NoteChanged, NoteInTrash, NoteNotFound
 from notes_core.models import LIVE, TRASHED, Note, note_revisions, note_tags, notes, utc_now
 from notes_core.models import tags as tags_table
-from notes_core.repository.pagination import (
-    Page,
-    decode_cursor,
-    decode_moment_cursor,
-    encode_cursor,
-    encode_moment_cursor,
-)
+from notes_core.repository.pagination import Page, decode_cursor, encode_cursor
 from notes_core.validation import check_limit, check_tag_count, clean_tags, clean_text
 
 AnySelect = Select[*tuple[Any, ...]]
-# Which notes a listing walks: the live ones (every listing and search), the trash, or both
-# (`export --trash`).
+# Which notes a walk by id takes: the live ones, the trash, or both (`export --trash`).
 Scope = Literal["live", "trash", "all"]
-# What a listing orders by, newest first, and what its `since`/`until` filter on: when a
-# note was created (ties: the highest id first; the default), or last changed.
-Sort = Literal["created", "updated"]
-SORTS: tuple[Sort, ...] = get_args(Sort)
 BATCH_SIZE = 500
 MAX_EXISTS_TAGS = 32  # tag filters longer than this use one grouped subquery
 
@@ -90,19 +82,25 @@ def add_many(session: Connection, *, notes: Iterable[NewNote]) -> list[int]:
 
 def _insert_batch(session: Connection, batch: list[tuple[str, list[str]]]) -> list[int]:
     now = utc_now()
-    ids = insert_notes(session, [(text, now, now, None) for text, _ in batch])
+    ids = insert_notes(session, [(text, now, now, None, False) for text, _ in batch])
     link_tags(session, {note_id: names for note_id, (_, names) in zip(ids, batch, strict=True)})
     return ids
 
 
 # The columns insert_notes() fills, in the order of its row tuples.
-INSERTED_COLUMNS = (notes.c.text, notes.c.created_at, notes.c.updated_at, notes.c.trashed_at)
-InsertedRow = tuple[str, datetime, datetime, datetime | None]
+INSERTED_COLUMNS = (
+    notes.c.text,
+    notes.c.created_at,
+    notes.c.updated_at,
+    notes.c.trashed_at,
+    notes.c.pinned,
+)
+InsertedRow = tuple[str, datetime, datetime, datetime | None, bool]
 
 
 def insert_notes(session: Connection, rows: Sequence[InsertedRow]) -> list[int]:
     """Insert rows of INSERTED_COLUMNS into `notes`; return their ids in the same order.
-    At most 8,000 rows at a time (SQLite takes 32,766 parameters per statement)."""
+    At most 6,000 rows at a time (SQLite takes 32,766 parameters per statement)."""
     if session.dialect.name != "sqlite":
         statement = insert(notes).returning(notes.c.id, sort_by_parameter_order=True)
         keys = [column.name for column in INSERTED_COLUMNS]
@@ -144,10 +142,13 @@ def update(
     tags: Iterable[str] | None = None,
     add_tags: Iterable[str] = (),
     remove_tags: Iterable[str] = (),
+    pinned: bool | None = None,
     if_match: str | None = None,
 ) -> Note:
     """Change a note's text and tags and return it; `tags` replaces them all, `add_tags`
-    and `remove_tags` edit them. `updated_at` moves only when something changed.
+    and `remove_tags` edit them. `updated_at` moves only when the text or the tags changed
+    (and only then is the version before kept); `pinned` pins or unpins it, which is not
+    an edit.
 
     With `if_match` (an etag read earlier, a list of them, or `*`: see Note.matches) the
     note is changed only if it is still that version, checked under the write lock.
@@ -163,6 +164,9 @@ def update(
     if if_match is not None and not note.matches(if_match):
         raise NoteChanged(note_id)
     before = Note(note.id, note.text, list(note.tags), note.created_at, note.updated_at)
+    if pinned is not None and pinned != note.pinned:
+        session.execute(update_rows(notes).where(notes.c.id == note_id).values(pinned=pinned))
+        note.pinned = pinned
     names = sorted((set(note.tags if replace is None else replace) | set(adding)) - set(removing))
     check_tag_count(names)
     changed = False
@@ -230,6 +234,7 @@ NOTE_COLUMNS = (
     notes.c.created_at,
     notes.c.updated_at,
     notes.c.trashed_at,
+    notes.c.pinned,
 )
 
 
@@ -238,11 +243,72 @@ def get(session: Connection, *, note_id: int) -> Note:
     return _get(session, note_id)
 
 
+class JoinedNames(FunctionElement[str]):
+    """The names of a group, comma-separated: group_concat on SQLite, string_agg on
+    PostgreSQL. (SQLAlchemy's aggregate_strings sends the separator as a literal that it
+    renders again on every execution: 5% of a request for one note.)"""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(JoinedNames, "sqlite")
+def _joined_names_sqlite(element: JoinedNames, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(JoinedNames, "postgresql")
+def _joined_names_postgresql(element: JoinedNames, compiler: Any, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+# A note's tags in its own row, comma-separated (a tag name never holds a comma: see
+# validation.clean_tag). One query per note or page instead of two: the second round trip
+# cost more than both queries' work.
+TAG_LIST = (
+    select(JoinedNames(tags_table.c.name))
+    .select_from(note_tags.join(tags_table, tags_table.c.id == note_tags.c.tag_id))
+    .where(note_tags.c.note_id == notes.c.id)
+    .correlate(notes)
+    .scalar_subquery()
+)
+# NOTE_COLUMNS and the note's TAG_LIST: rows that tagged_notes() turns into notes.
+TAGGED_NOTE_COLUMNS = (*NOTE_COLUMNS, TAG_LIST.label("tag_list"))
+
+
+def tagged_notes(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[Note]:
+    """Notes for rows of TAGGED_NOTE_COLUMNS, in the same order."""
+    # Tags sorted in Python: the same order whatever the database's collation.
+    return [
+        Note(
+            note_id,
+            text,
+            sorted(tag_list.split(",")) if tag_list else [],
+            created_at,
+            updated_at,
+            trashed_at,
+            pinned,
+        )
+        for note_id, text, created_at, updated_at, trashed_at, pinned, tag_list in rows
+    ]
+
+
+# Built once: a statement built per call, and its cache key computed per call, were a
+# fifth of the work of `GET /api/v1/notes/{id}`; this one's key is computed once.
+ONE_NOTE = select(*TAGGED_NOTE_COLUMNS).where(notes.c.id == bindparam("note_id"))
+LOCK_ONE_NOTE = select(notes.c.id).where(notes.c.id == bindparam("note_id")).with_for_update()
+
+
 def _get(session: Connection, note_id: int, *, for_update: bool = False) -> Note:
-    query = select(*NOTE_COLUMNS).where(notes.c.id == note_id)
-    if for_update:
-        query = query.with_for_update()
-    found = notes_from_rows(session, session.execute(query).all())
+    if for_update and session.dialect.name != "sqlite":
+        # The row lock first, in a statement of its own: PostgreSQL (READ COMMITTED)
+        # gives the next statement a snapshot taken after the lock was granted, so the
+        # tags read below are those of the writer that held it. Read in the locking
+        # statement itself, they came from before the wait, and an edit that waited for
+        # a rename wrote the old tags back. (SQLite's BEGIN IMMEDIATE already excludes
+        # every other writer.)
+        session.execute(LOCK_ONE_NOTE, {"note_id": note_id})
+    found = tagged_notes(session.execute(ONE_NOTE, {"note_id": note_id}).all())
     if not found:
         raise NoteNotFound([note_id])
     if found[0].trashed_at is not None:
@@ -276,8 +342,8 @@ def notes_from_rows(session: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) 
             found.append(name)
     # Tags sorted in Python: the same order whatever the database's collation.
     return [
-        Note(note_id, text, sorted(names[note_id]), created_at, updated_at, trashed_at)
-        for note_id, text, created_at, updated_at, trashed_at in rows
+        Note(note_id, text, sorted(names[note_id]), created_at, updated_at, trashed_at, pinned)
+        for note_id, text, created_at, updated_at, trashed_at, pinned in rows
     ]
 
 
@@ -305,30 +371,6 @@ def select_notes(
         query = query.where(notes.c.id > after_id if oldest_first else notes.c.id < after_id)
     query = query.order_by(notes.c.id.asc() if oldest_first else notes.c.id.desc())
     return notes_from_rows(session, session.execute(query.limit(limit)).all())
-
-
-def select_by_updated(
-    session: Connection,
-    *,
-    names: list[str],
-    limit: int,
-    after: tuple[datetime, int] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[Note]:
-    """Up to `limit` live notes with all of the (already clean) tags `names`, last changed
-    in [since, until), most recently changed first (ties: highest id first), after the
-    (updated_at, id) of the last one seen.
-
-    Keyset paging on ix_notes_updated_at (updated_at, id): one row-value comparison, which
-    both engines turn into a seek in that index, so every page costs what the first does.
-    """
-    query = filter_tags(select(*NOTE_COLUMNS).where(LIVE), names)
-    query = filter_dates(query, since, until, column=notes.c.updated_at)
-    if after is not None:
-        query = query.where(tuple_(notes.c.updated_at, notes.c.id) < after)
-    query = query.order_by(notes.c.updated_at.desc(), notes.c.id.desc()).limit(limit)
-    return notes_from_rows(session, session.execute(query).all())
 
 
 def filter_scope(query: AnySelect, scope: Scope) -> AnySelect:
@@ -366,12 +408,6 @@ class DateWindow:
         return filter_dates(query, self.since, self.until)
 
 
-def check_sort(sort: str) -> None:
-    """Raises InvalidInput unless `sort` is one of SORTS."""
-    if sort not in SORTS:
-        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-
-
 def iterate(
     session: Connection,
     *,
@@ -381,26 +417,16 @@ def iterate(
     since: datetime | None = None,
     until: datetime | None = None,
     scope: Scope = "live",
-    sort: Sort = "created",
 ) -> Iterator[Note]:
-    """Every note in `scope` with all of `tags` (created in [since, until)), newest first
-    (or oldest first), read in batches so memory stays flat however many there are.
-
-    `sort="updated"` (live notes, newest first only) orders by updated_at instead, and
-    `since`/`until` then filter on it. Checks its input before it returns (so a caller
-    fails before printing anything): raises InvalidInput, InvalidNote."""
+    """Every note in `scope` with all of `tags` (created in [since, until)) in id order,
+    newest first (or oldest first), read in batches so memory stays flat however many
+    there are: what export walks. Listings of live notes, pinned first, are
+    repository.listing's. Checks its input before it returns (so a caller fails before
+    printing anything): raises InvalidInput, InvalidNote."""
     names = clean_tags(tags)
     check_limit(limit)
-    check_sort(sort)
-    if sort == "updated" and (oldest_first or scope != "live"):
-        raise InvalidInput("sort=updated lists live notes, newest first only")
 
     def fetch(after: Note | None, size: int) -> list[Note]:
-        if sort == "updated":
-            last = None if after is None else (after.updated_at, after.id)
-            return select_by_updated(
-                session, names=names, limit=size, after=last, since=since, until=until
-            )
         return select_notes(
             session,
             names=names,
@@ -433,63 +459,31 @@ def keyset_batches(
             remaining -= len(batch)
 
 
-def page(
+def oldest_first_page(
     session: Connection,
     *,
     tags: Iterable[str] = (),
     limit: int,
     cursor: str | None = None,
-    oldest_first: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
-    sort: Sort = "created",
 ) -> Page[Note]:
-    """A page of live notes, newest first (or oldest first), and the cursor of the next.
-    With `sort="updated"`, most recently changed first, `since`/`until` on updated_at.
-    Raises InvalidInput (a bad limit, sort or cursor), InvalidNote (a malformed tag)."""
-    check_sort(sort)
-    if sort == "updated":
-        if oldest_first:
-            raise InvalidInput("sort=updated lists newest first only")
-        return _page_by_updated(
-            session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
-        )
-    kind = "asc" if oldest_first else "id"
-    after_id = decode_cursor(cursor, kind) if cursor else None
+    """A page of live notes in id order, oldest first (the seed's `GET /notes`), and the
+    cursor of the next. Raises InvalidInput (a bad limit or cursor), InvalidNote."""
+    after_id = decode_cursor(cursor, "asc") if cursor else None
     check_limit(limit)
     found = select_notes(
         session,
         names=clean_tags(tags),
         limit=limit + 1,
         after_id=after_id,
-        oldest_first=oldest_first,
+        oldest_first=True,
         since=since,
         until=until,
     )
     more = len(found) > limit
     found = found[:limit]
-    return Page(found, encode_cursor(kind, found[-1].id) if more else None)
-
-
-def _page_by_updated(
-    session: Connection,
-    *,
-    tags: Iterable[str],
-    limit: int,
-    cursor: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Page[Note]:
-    after = decode_moment_cursor(cursor, "upd") if cursor else None
-    check_limit(limit)
-    found = select_by_updated(
-        session, names=clean_tags(tags), limit=limit + 1, after=after, since=since, until=until
-    )
-    more = len(found) > limit
-    found = found[:limit]
-    if not more:
-        return Page(found, None)
-    return Page(found, encode_moment_cursor("upd", found[-1].updated_at, found[-1].id))
+    return Page(found, encode_cursor("asc", found[-1].id) if more else None)
 
 
 def filter_tags(

@@ -31,14 +31,29 @@ def decode_cursor(cursor: str, kind: str) -> int:
     return number
 
 
+def _decode(cursor: str) -> tuple[str, list[str]]:
+    """The kind and the values of a cursor. Raises InvalidInput if it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from None
+    kind, *values = raw.split(":")
+    return kind, values
+
+
+def cursor_kind(cursor: str) -> str:
+    """The kind a cursor was made with (decode it with that kind to read its values).
+    Raises InvalidInput if it is not a cursor at all."""
+    return _decode(cursor)[0]
+
+
 def decode_cursor_values(cursor: str, kind: str, *, count: int) -> tuple[int, ...]:
     """The `count` values of a cursor of `kind`. Raises InvalidInput for anything else."""
     invalid = InvalidInput("cursor is not valid; use the next_cursor of a previous page")
+    found, values = _decode(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        found, *values = raw.split(":")
         numbers = tuple(int(value) if len(value) <= 19 else -1 for value in values)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except ValueError:
         raise invalid from None
     if found != kind or len(numbers) != count:
         raise invalid

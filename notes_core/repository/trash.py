@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
-from notes_core.errors import NoteInTrash, NoteNotFound, NoteNotInTrash
+from notes_core.errors import NoteNotInTrash
 from notes_core.models import LIVE, TRASHED, Note, notes, utc_now
+from notes_core.repository.ids import chunks, live_ids
 from notes_core.repository.notes import (
-    BATCH_SIZE,
     NOTE_COLUMNS,
     filter_dates,
     filter_tags,
@@ -24,29 +24,10 @@ from notes_core.repository.pagination import Page, decode_moment_cursor, encode_
 from notes_core.validation import check_limit, clean_tags
 
 
-def chunks(ids: list[int]) -> Iterator[list[int]]:
-    """`ids` in slices of BATCH_SIZE: an IN list stays far below SQLite's 32,766
-    parameters however many ids a caller passes."""
-    for start in range(0, len(ids), BATCH_SIZE):
-        yield ids[start : start + BATCH_SIZE]
-
-
 def trash_many(session: Connection, *, note_ids: Iterable[int]) -> None:
     """Move live notes to the trash, all or nothing. Raises NoteNotFound (unknown ids) or
     NoteInTrash (ids already there), and then moves none."""
-    wanted = sorted(set(note_ids))
-    found: dict[int, datetime | None] = {}
-    for some in chunks(wanted):
-        # FOR UPDATE on PostgreSQL; SQLite renders nothing (BEGIN IMMEDIATE holds the lock).
-        query = select(notes.c.id, notes.c.trashed_at).where(notes.c.id.in_(some))
-        found.update((row.id, row.trashed_at) for row in session.execute(query.with_for_update()))
-    consequence = "nothing was moved to the trash"
-    missing = [note_id for note_id in wanted if note_id not in found]
-    if missing:
-        raise NoteNotFound(missing, consequence=consequence)
-    trashed = [note_id for note_id in wanted if found[note_id] is not None]
-    if trashed:
-        raise NoteInTrash(trashed, consequence=consequence)
+    wanted = live_ids(session, note_ids, consequence="nothing was moved to the trash")
     now = utc_now()
     for some in chunks(wanted):
         session.execute(update(notes).where(notes.c.id.in_(some)).values(trashed_at=now))

@@ -33,7 +33,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def markdown_document(note: "Note") -> bytes:
     """The note as a UTF-8 markdown document: front matter with `id`, `created`,
-    `updated`, `tags` (and `trashed` for a note in the trash), then the text exactly."""
+    `updated`, `tags` (and `pinned: true` for a pinned note, `trashed` for a note in the
+    trash), then the text exactly."""
     import yaml
 
     meta: dict[str, object] = {
@@ -42,6 +43,8 @@ def markdown_document(note: "Note") -> bytes:
         "updated": _iso(note.updated_at),
         "tags": list(note.tags),
     }
+    if note.pinned:
+        meta["pinned"] = True
     if note.trashed_at is not None:
         meta["trashed"] = _iso(note.trashed_at)
     front = yaml.dump(
@@ -124,7 +127,10 @@ def parse_markdown_document(data: bytes, source: str, modified: datetime | None)
     if title is not None and not _starts_with_heading(body, title):
         rest = body.lstrip("\r\n")  # Joplin leaves a blank line after the front matter
         body = f"# {title}\n\n{rest}" if rest.strip() else f"# {title}\n"
-    return ImportRecord(body, _tags(meta, source), created, updated, _trashed(meta, source), source)
+    tags, trashed = _tags(meta, source), _trashed(meta, source)
+    # `pinned: true` as our export writes it (and Obsidian's plugins do); anything else
+    # another app put there pins nothing.
+    return ImportRecord(body, tags, created, updated, trashed, source, meta.get("pinned") is True)
 
 
 def _front_matter(front: str, source: str) -> dict[Any, Any]:

@@ -98,8 +98,9 @@ def read_json(stream: BinaryIO) -> Iterator[ImportRecord]:
 def record_from_object(value: object, source: str) -> ImportRecord:
     """A note from one JSON object: "text" (a string) is required; "tags" (a list of
     strings), "created_at", "updated_at" and "trashed_at" (ISO 8601 strings, local time
-    without an offset, or null) are optional; other keys (id, pinned...) are ignored. A
-    missing updated_at is created_at. Raises InvalidImport naming `source`."""
+    without an offset, or null) and "pinned" (true or false) are optional; other keys
+    (id...) are ignored. A missing updated_at is created_at. Raises InvalidImport naming
+    `source`."""
     if not isinstance(value, dict):
         raise InvalidImport(
             f'{source}: expected a JSON object with "text", found {describe(value)}'
@@ -118,7 +119,10 @@ def record_from_object(value: object, source: str) -> ImportRecord:
         None if value.get(key) is None else parse_timestamp(value[key], source, key)
         for key in ("created_at", "updated_at", "trashed_at")
     )
-    return ImportRecord(text, tags, created, updated or created, trashed, source)
+    pinned = value.get("pinned", False)
+    if not isinstance(pinned, bool):
+        raise InvalidImport(f'{source}: "pinned" must be true or false, not {describe(pinned)}')
+    return ImportRecord(text, tags, created, updated or created, trashed, source, pinned)
 
 
 # --- jrnl --format json -------------------------------------------------------------------

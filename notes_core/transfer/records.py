@@ -22,6 +22,7 @@ class ImportRecord:
     updated_at: datetime | None
     trashed_at: datetime | None
     source: str
+    pinned: bool = False
 
 
 def describe(value: object) -> str:
