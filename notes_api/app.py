@@ -16,7 +16,8 @@ from notes_api.errors import BUSY_RESPONSE, InvalidRequest, error_response, inst
 from notes_api.head import HeadMiddleware
 from notes_api.hosts import HostCheckMiddleware
 from notes_api.internal_errors import InternalErrorMiddleware
-from notes_api.routes import health, notes, revisions, seed, trash
+from notes_api.routes import health, notes, revisions, seed, tags, trash
+from notes_api.writes import Writes
 from notes_core import __version__
 from notes_core.library import Notes
 from notes_core.settings import Settings
@@ -37,12 +38,15 @@ def create_app(settings: Settings) -> FastAPI:
         # Opened here, after any worker fork: pooled connections never cross a fork.
         notes = await run_in_threadpool(Notes.open, settings)
         app.state.notes = notes
+        app.state.writes = Writes(notes)
         # Made here, inside the event loop that will use them.
         app.state.admission = Admission(limit=settings.pool_size, wait=settings.queue_wait)
         app.state.health_threads = anyio.CapacityLimiter(2)
         try:
             yield
         finally:
+            # Uvicorn has answered or dropped every request by now: commit what is queued.
+            await run_in_threadpool(app.state.writes.close)
             notes.close()
 
     app = FastAPI(
@@ -69,5 +73,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notes.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(revisions.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(trash.router, dependencies=protected, responses=AUTH_RESPONSES)
+    app.include_router(tags.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(health.router)
     return app

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: the open store (`Notes`), and the bearer-token check."""
+"""Dependencies shared by the routes: the open store (`Notes`), its way to write (`Writes`),
+and the bearer-token check."""
 
 import hashlib
 import secrets
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from notes_api.writes import Writes
 from notes_core.library import Notes
 
 bearer = HTTPBearer(auto_error=False, description="Required when the server has a token.")
@@ -39,4 +41,10 @@ async def require_token(
         )
 
 
+async def get_writes(request: Request) -> Writes:
+    writes: Writes = request.app.state.writes
+    return writes
+
+
 NotesDep = Annotated[Notes, Depends(get_notes)]
+WritesDep = Annotated[Writes, Depends(get_writes)]

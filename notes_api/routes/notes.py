@@ -6,9 +6,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator
 
-from notes_api.deps import NotesDep
+from notes_api.deps import NotesDep, WritesDep
 from notes_api.errors import error_response
+from notes_api.reads import read
 from notes_api.strict_json import StrictJSONRoute
+from notes_api.writes import group_committed
 from notes_core.dates import parse_moment
 from notes_core.errors import InvalidInput
 from notes_core.models import Note
@@ -20,7 +22,7 @@ from notes_core.schemas import (
     NotesPublic,
     NoteUpdate,
 )
-from notes_core.validation import parse_note_id
+from notes_core.validation import clean_tags, clean_text, parse_note_id
 
 router = APIRouter(prefix="/api/v1/notes", tags=["notes"], route_class=StrictJSONRoute)
 
@@ -90,9 +92,14 @@ def moment(value: str | None) -> datetime | None:
 
 
 @router.post("", status_code=201, response_model=NotePublic, responses={201: ETAG})
-def create_note(body: NoteCreate, notes: NotesDep) -> Response:
+@group_committed
+async def create_note(body: NoteCreate, writes: WritesDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
-    note = notes.add(body.text, tags=body.tags)
+    # Checked before it is queued: a bad note is answered at once and never joins a batch
+    # of the group commit (notes_api/writes.py).
+    clean_text(body.text)
+    clean_tags(body.tags)
+    note = await writes.run(lambda notes: notes.add(body.text, tags=body.tags))
     response = note_response(note, status_code=201)
     response.headers["Location"] = f"/api/v1/notes/{note.id}"
     return response
@@ -117,27 +124,35 @@ def list_notes(
             "and `since`/`until` then filter on `updated_at`. Not with `q`."
         ),
     ] = "created",
+    pinned: Annotated[bool, Query(description="Only the pinned notes. Not with `q`.")] = False,
 ) -> Response:
-    """Notes newest first, a page at a time; with `q`, the notes matching it, best first,
-    each with a `snippet` around the match. `since` and `until` keep the notes created in
-    [since, until) (with `sort=updated`: changed in it); a cursor belongs to the query
-    that gave it."""
+    """Notes newest first, pinned ones first, a page at a time; with `q`, the notes
+    matching it, best first, each with a `snippet` around the match. `since` and `until`
+    keep the notes created in [since, until) (with `sort=updated`: changed in it), and
+    then order them by `created_at`; a cursor belongs to the query that gave it."""
+    # A plain `def`, run in the thread pool: a page of 50 costs over a millisecond of
+    # work, and measured on the event loop it served fewer pages a second, not more
+    # (notes_api/reads.py).
     start, end = moment(since), moment(until)
     if q is not None:
         if sort != "created":
             raise InvalidInput("sort=updated does not apply to a search (q): best match first")
+        if pinned:
+            raise InvalidInput("pinned does not apply to a search (q): best match first")
         hits = notes.search_page(q, tags=tag, limit=limit, cursor=cursor, since=start, until=end)
         found = [NoteHit.of_hit(hit) for hit in hits.items]
         return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
-    page = notes.page(tags=tag, limit=limit, cursor=cursor, since=start, until=end, sort=sort)
+    page = notes.page(
+        tags=tag, limit=limit, cursor=cursor, since=start, until=end, sort=sort, pinned=pinned
+    )
     items = [NotePublic.of(note) for note in page.items]
     return json_response(NotesPublic(items=items, next_cursor=page.next_cursor))
 
 
 @router.get("/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND})
-def get_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
+async def get_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
     """One note, with its version in `ETag`."""
-    return note_response(notes.get(note_id))
+    return note_response(await read(notes, notes.get, note_id))
 
 
 @router.patch(
@@ -155,13 +170,17 @@ def update_note(
         ),
     ] = None,
 ) -> Response:
-    """Change a note's text and/or tags (`tags` replaces them all); fields left out stay.
+    """Change a note's text and/or tags (`tags` replaces them all), or pin or unpin it
+    (`pinned`: pinned notes come first in listings; not an edit, so no version is kept and
+    `updated_at` stays); fields left out stay.
 
     Send `If-Match` with the `ETag` you read, so that a change someone made in between is
     never overwritten: if the note is no longer that version, the answer is 412 and nothing
     changes. Without `If-Match` the change is made whatever the note holds.
     """
-    note = notes.update(note_id, text=body.text, tags=body.tags, if_match=if_match)
+    note = notes.update(
+        note_id, text=body.text, tags=body.tags, pinned=body.pinned, if_match=if_match
+    )
     return note_response(note)
 
 

@@ -8,10 +8,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from notes_api.admission import Admission
-from notes_api.deps import NotesDep
+from notes_api.deps import NotesDep, WritesDep
 from notes_api.strict_json import StrictJSONRoute
+from notes_api.writes import group_committed
 from notes_core.library import Notes, Page
 from notes_core.models import Note
+from notes_core.validation import clean_text
 
 router = APIRouter(tags=["seed"], route_class=StrictJSONRoute)
 PAGE_SIZE = 500
@@ -27,10 +29,13 @@ class SeedNoteId(BaseModel):
 
 
 @router.post("/add_note", response_model=SeedNoteId)
-def add_note(body: SeedNoteIn, notes: NotesDep) -> SeedNoteId:
+@group_committed
+async def add_note(body: SeedNoteIn, writes: WritesDep) -> SeedNoteId:
     """Add a note; answers `{"id": <int>}` (the seed's endpoint; new clients use
     `POST /api/v1/notes`)."""
-    return SeedNoteId(id=notes.add(body.text).id)
+    clean_text(body.text)  # before it is queued: a bad note never joins a batch
+    note = await writes.run(lambda notes: notes.add(body.text))
+    return SeedNoteId(id=note.id)
 
 
 @router.get(
