@@ -117,9 +117,7 @@ def test_query_table(
         assert sorted(result) == sorted(expected) and len(result) == len(set(result))
 
 
-def test_accents_do_not_matter_on_sqlite(corpus: Store) -> None:
-    if not corpus.is_sqlite:
-        pytest.skip("PostgreSQL's 'simple' configuration keeps accents (see README)")
+def test_accents_do_not_matter(corpus: Store) -> None:
     assert found(corpus, "cafe") == [3]
     assert found(corpus, "NAIVE") == [3]
 

@@ -122,12 +122,13 @@ def _hits(
     batches: Iterator[Sequence[Row[*tuple[Any, ...]]]]
     if session.dialect.name == "sqlite":
         batches = search_sqlite.batches(session, parsed, names, limit, offset, window)
-        fold = search_query.fold_case_and_accents
     else:
         batches = search_postgres.batches(session, parsed, names, limit, offset, window)
-        fold = search_query.fold_case
     for batch in batches:
         for note in notes_from_rows(session, batch):
             # Built here rather than by the engines: see search_query (time, markers).
-            snippet, highlights = search_query.snippet(note.text, parsed, fold=fold)
+            # Both engines ignore case and accents (PostgreSQL since migration 0007).
+            snippet, highlights = search_query.snippet(
+                note.text, parsed, fold=search_query.fold_case_and_accents
+            )
             yield SearchHit(note, snippet, highlights)
