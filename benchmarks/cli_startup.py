@@ -109,7 +109,9 @@ def main() -> None:
     print("ratios")
     for command in ("notes add hello", "notes list --limit 10"):
         big_name = f"{command} (100k store)"
-        print(show(command, "/ import typer, sqlalchemy", med[command] / deps, " (target <= 1.3x)"))
+        # Issue 11: `notes add` within 1.15x; the listing's target stayed 1.3x.
+        target = " (target <= 1.15x)" if command == "notes add hello" else " (target <= 1.3x)"
+        print(show(command, "/ import typer, sqlalchemy", med[command] / deps, target))
         print(show(command, "/ sqlite3 floor", med[command] / floor, ""))
         print(
             show(

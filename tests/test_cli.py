@@ -280,3 +280,20 @@ def test_search_table_highlights_the_matched_words(
     out = notes(runner, "search", "friday", "--format", "table")[1]
     assert "\x1b[1;33mfriday\x1b[0m" in out
     assert "No matches." in notes(runner, "search", "zzz", "--format", "table")[1]
+
+
+def test_each_command_is_built_from_the_module_main_names() -> None:
+    """`notes CMD` builds only CMD's module (start-up): the map must name every command,
+    and a command line must reach the module that has it."""
+    from typer.main import get_command
+
+    from notes_cli.app import ALL_MODULES, COMMAND_MODULES, make_app, modules_for
+
+    for module in ALL_MODULES:
+        built = get_command(make_app([module])).commands  # type: ignore[attr-defined]
+        assert sorted(built) == sorted(n for n, m in COMMAND_MODULES.items() if m == module)
+    whole = get_command(make_app()).commands  # type: ignore[attr-defined]
+    assert list(whole) == list(COMMAND_MODULES)  # `notes --help` lists them in this order
+    assert modules_for(["--db", "x.db", "tag", "rename", "a", "b"]) == ("tags",)
+    assert modules_for(["--db=x.db", "add", "list"]) == ("notes",)
+    assert modules_for(["--version"]) == modules_for(["nope"]) == modules_for([]) == ALL_MODULES
