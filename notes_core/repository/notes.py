@@ -177,27 +177,38 @@ def update(
         link_tags(session, {note_id: names})
         note.tags, changed = names, True
     if changed:
-        _keep_version(session, before)
+        keep_versions(session, [before])
         note.updated_at = utc_now()
         values = {"text": note.text, "updated_at": note.updated_at}
         session.execute(update_rows(notes).where(notes.c.id == note_id).values(values))
     return note
 
 
-def _keep_version(session: Connection, before: Note) -> None:
-    """Store the version a change replaces, numbered after the ones kept so far."""
-    newest = select(func.coalesce(func.max(note_revisions.c.revision), 0)).where(
-        note_revisions.c.note_id == before.id
+def keep_versions(session: Connection, before: Sequence[Note]) -> None:
+    """Store the versions a change replaces (at most a chunk of notes at a time), each
+    numbered after the ones its note has kept so far: two statements however many."""
+    note_ids = [note.id for note in before]
+    # One lookup in the primary key (note_id, revision) per note, correlated: grouping
+    # the versions of an IN list instead let PostgreSQL scan the whole table whenever its
+    # statistics lagged behind a bulk change (50 ms a batch at 300,000 versions).
+    latest = (
+        select(func.max(note_revisions.c.revision))
+        .where(note_revisions.c.note_id == notes.c.id)
+        .scalar_subquery()
     )
-    number = session.execute(newest).scalar_one() + 1
-    row = {
-        "note_id": before.id,
-        "revision": number,
-        "text": before.text,
-        "tags": before.tags,
-        "updated_at": before.updated_at,
-    }
-    session.execute(insert(note_revisions).values(row))
+    numbered = select(notes.c.id, func.coalesce(latest, 0)).where(notes.c.id.in_(note_ids))
+    newest: dict[int, int] = {note_id: number for note_id, number in session.execute(numbered)}
+    rows = [
+        {
+            "note_id": note.id,
+            "revision": newest[note.id] + 1,
+            "text": note.text,
+            "tags": note.tags,
+            "updated_at": note.updated_at,
+        }
+        for note in before
+    ]
+    session.execute(insert(note_revisions), rows)
 
 
 def link_tags(session: Connection, names_by_note: dict[int, list[str]]) -> None:

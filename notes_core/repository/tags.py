@@ -25,14 +25,13 @@ from notes_core.models import (
     TRASHED,
     TagCount,
     TagRenamed,
-    note_revisions,
     note_tags,
     notes,
     utc_now,
 )
 from notes_core.models import tags as tags_table
 from notes_core.repository.ids import chunks
-from notes_core.repository.notes import NOTE_COLUMNS, notes_from_rows
+from notes_core.repository.notes import NOTE_COLUMNS, keep_versions, notes_from_rows
 from notes_core.validation import clean_tags, shown
 
 
@@ -159,30 +158,10 @@ def _tag_id(session: Connection, name: str) -> int | None:
 
 
 def _keep_versions(session: Connection, note_ids: list[int]) -> None:
-    """Store the current version of each note in `note_ids` (at most a chunk of them), as
-    repository.notes._keep_version does for one: three statements a batch, not three a
-    note (rename_tag's locks keep any other version from being kept meanwhile; FOR UPDATE
-    here only reaches a note that gained the tag before those were taken)."""
+    """Store the current version of each note in `note_ids` (at most a chunk of them):
+    read in one statement, kept by repository.notes.keep_versions (rename_tag's locks keep
+    any other version from being kept meanwhile; FOR UPDATE here only reaches a note that
+    gained the tag before those were taken)."""
     query = select(*NOTE_COLUMNS).where(notes.c.id.in_(note_ids)).order_by(notes.c.id)
     before = notes_from_rows(session, session.execute(query.with_for_update()).all())
-    # One lookup in the primary key (note_id, revision) per note, correlated: grouping
-    # the versions of an IN list instead let PostgreSQL scan the whole table whenever its
-    # statistics lagged behind a bulk change (50 ms a batch at 300,000 versions).
-    latest = (
-        select(func.max(note_revisions.c.revision))
-        .where(note_revisions.c.note_id == notes.c.id)
-        .scalar_subquery()
-    )
-    numbered = select(notes.c.id, func.coalesce(latest, 0)).where(notes.c.id.in_(note_ids))
-    newest: dict[int, int] = {note_id: number for note_id, number in session.execute(numbered)}
-    rows = [
-        {
-            "note_id": note.id,
-            "revision": newest[note.id] + 1,
-            "text": note.text,
-            "tags": note.tags,
-            "updated_at": note.updated_at,
-        }
-        for note in before
-    ]
-    session.execute(insert(note_revisions), rows)
+    keep_versions(session, before)
