@@ -16,19 +16,15 @@ by fewer writes.
 """
 
 import math
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import ParamSpec, TypeVar
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from notes_api.writes import GROUP_COMMITTED
 from notes_core.errors import StoreBusy
 
-P = ParamSpec("P")
-T = TypeVar("T")
 RETRY_AFTER_SECONDS = 1
 
 
@@ -87,11 +83,6 @@ class Admission:
             if self._sharers == 0:
                 self._turns.release()
 
-    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """`call(...)` in the thread pool, in a turn of its own (waiting patiently)."""
-        async with self.turn(patient=True):
-            return await run_in_threadpool(call, *args, **kwargs)
-
 
 def _busy() -> StoreBusy:
     return StoreBusy(
@@ -99,13 +90,19 @@ def _busy() -> StoreBusy:
     )
 
 
-async def store_turn(request: Request) -> AsyncIterator[None]:
-    """A dependency: the route's work on the store runs in a turn (group-committed writes
-    in their shared one). Declared with scope="function", so the turn ends when the route
-    returns, before the response is sent: a slow reader holds no turn."""
+def turn_for(request: Request) -> AbstractAsyncContextManager[None]:
+    """The turn that `request`'s route takes: the shared one for a group-committed write,
+    else one of its own."""
     admission: Admission = request.app.state.admission
     shares = request.app.state.writes.grouped and getattr(
         request.scope.get("endpoint"), GROUP_COMMITTED, False
     )
-    async with admission.shared_turn() if shares else admission.turn():
+    return admission.shared_turn() if shares else admission.turn()
+
+
+async def store_turn(request: Request) -> AsyncIterator[None]:
+    """A dependency: the route's work on the store runs in a turn (group-committed writes
+    in their shared one). Declared with scope="function", so the turn ends when the route
+    returns, before the response is sent: a slow reader holds no turn."""
+    async with turn_for(request):
         yield

@@ -7,27 +7,43 @@ from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from notes_api.admission import Admission, store_turn
+from notes_api.admission import Admission
 from notes_api.body_limit import BodyLimitMiddleware
-from notes_api.deps import require_token
-from notes_api.errors import BUSY_RESPONSE, InvalidRequest, error_response, install_error_handlers
+from notes_api.deps import token_then_turn
+from notes_api.errors import (
+    BUSY_RESPONSE,
+    UNAUTHORIZED_RESPONSE,
+    InvalidRequest,
+    error_response,
+    install_error_handlers,
+)
 from notes_api.head import HeadMiddleware
 from notes_api.hosts import HostCheckMiddleware
 from notes_api.internal_errors import InternalErrorMiddleware
 from notes_api.routes import health, notes, revisions, seed, tags, trash
+from notes_api.store_calls import StoreCalls
+from notes_api.web import install_web
 from notes_api.writes import Writes
 from notes_core import __version__
 from notes_core.library import Notes
 from notes_core.settings import Settings
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: error_response("Missing or wrong bearer token (when the server has one)."),
+    401: UNAUTHORIZED_RESPONSE,
     413: error_response("Request body over the server's limit."),
     422: error_response("Invalid input: the body, a parameter or a note rule.", InvalidRequest),
     503: BUSY_RESPONSE,
 }
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route's function name: a client generated from /openapi.json then reads
+    `notes.create_note` (its tag's module, this name), not `create_note_api_v1_notes_post`.
+    FastAPI warns of a duplicate, and a test fails on it."""
+    return route.name
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,7 +54,8 @@ def create_app(settings: Settings) -> FastAPI:
         # Opened here, after any worker fork: pooled connections never cross a fork.
         notes = await run_in_threadpool(Notes.open, settings)
         app.state.notes = notes
-        app.state.writes = Writes(notes)
+        app.state.calls = calls = StoreCalls.open(notes, pool_size=settings.pool_size)
+        app.state.writes = Writes(calls)
         # Made here, inside the event loop that will use them.
         app.state.admission = Admission(limit=settings.pool_size, wait=settings.queue_wait)
         app.state.health_threads = anyio.CapacityLimiter(2)
@@ -47,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             # Uvicorn has answered or dropped every request by now: commit what is queued.
             await run_in_threadpool(app.state.writes.close)
+            await calls.close()
             notes.close()
 
     app = FastAPI(
@@ -56,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         # `/api/v1/notes/` would redirect to a URL built from the request's Host header.
         redirect_slashes=False,
+        # FastAPI's /docs loads Swagger UI from a CDN; notes_api.web serves one of its own.
+        docs_url=None,
+        generate_unique_id_function=operation_id,
     )
     # Added innermost first: a request meets the Host check, then HEAD, then the
     # catch-all for bugs, then the body limit.
@@ -67,12 +88,13 @@ def create_app(settings: Settings) -> FastAPI:
         hashlib.sha256(settings.token.encode()).digest() if settings.token else None
     )
     install_error_handlers(app)
-    # The token first: a request without it is refused before it queues for the store.
-    protected = [Depends(require_token), Depends(store_turn, scope="function")]
+    protected = [Depends(token_then_turn, scope="function")]
     app.include_router(seed.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(notes.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(revisions.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(trash.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(tags.router, dependencies=protected, responses=AUTH_RESPONSES)
     app.include_router(health.router)
+    # The web pages, an offline /docs and the security headers (notes_api/web).
+    install_web(app)
     return app

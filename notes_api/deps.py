@@ -1,13 +1,16 @@
-"""Dependencies shared by the routes: the open store (`Notes`), its way to write (`Writes`),
-and the bearer-token check."""
+"""Dependencies shared by the routes: the open store (`Notes`), its ways in (`StoreCalls`,
+`Writes`), and the guard of every API route: the bearer token, then a turn at the store."""
 
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from notes_api.admission import turn_for
+from notes_api.store_calls import StoreCalls
 from notes_api.writes import Writes
 from notes_core.library import Notes
 
@@ -23,11 +26,22 @@ async def get_notes(request: Request) -> Notes:
     return notes
 
 
-async def require_token(
+async def token_then_turn(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    """401 unless the request carries the server's token (when it has one)."""
+) -> AsyncIterator[None]:
+    """401 unless the request carries the server's token (when it has one): refused before
+    it queues for the store. Then the route's work runs in a turn (admission.py); declared
+    with scope="function", the turn ends when the route returns, before the response is
+    sent. One dependency, not two: FastAPI's solving of each cost about as much as reading
+    a note (benchmarks/README.md, "api_load")."""
+    check_token(request, credentials)
+    async with turn_for(request):
+        yield
+
+
+def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """Raises 401 unless the request carries the server's token (when it has one)."""
     expected: bytes | None = request.app.state.token_digest
     if expected is None:
         return
@@ -46,5 +60,11 @@ async def get_writes(request: Request) -> Writes:
     return writes
 
 
+async def get_calls(request: Request) -> StoreCalls:
+    calls: StoreCalls = request.app.state.calls
+    return calls
+
+
 NotesDep = Annotated[Notes, Depends(get_notes)]
+CallsDep = Annotated[StoreCalls, Depends(get_calls)]
 WritesDep = Annotated[Writes, Depends(get_writes)]

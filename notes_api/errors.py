@@ -58,13 +58,27 @@ def error_response(description: str, model: type[BaseModel] = ErrorMessage) -> d
     return {"description": description, "model": model}
 
 
+def header(description: str, *, required: bool, type_: str = "string") -> dict[str, Any]:
+    """A response header as OpenAPI declares it; `required` ones are on every such answer."""
+    return {"description": description, "required": required, "schema": {"type": type_}}
+
+
+UNAUTHORIZED_RESPONSE: dict[str, Any] = {
+    **error_response("Missing or wrong bearer token (when the server has one)."),
+    "headers": {
+        "WWW-Authenticate": header("Always `Bearer`: the scheme the token goes in.", required=True)
+    },
+}
+
 BUSY_RESPONSE: dict[str, Any] = {
     **error_response("The store is saturated (or does not answer): try again later."),
     "headers": {
-        "Retry-After": {
-            "description": "Seconds to wait before trying again (when the store is busy).",
-            "schema": {"type": "integer"},
-        }
+        # Not required: a store that is down (rather than busy) gets no time to wait.
+        "Retry-After": header(
+            "Seconds to wait before trying again (when the store is busy).",
+            required=False,
+            type_="integer",
+        )
     },
 }
 

@@ -1,10 +1,11 @@
-"""Writes from the event loop: group commit on SQLite, the thread pool elsewhere.
+"""Writes from the event loop: group commit on SQLite, the async driver on PostgreSQL.
 
 On SQLite, a write is handed to the store's `GroupCommit` (notes_core/group_commit.py) and
 the request waits, on the event loop and without a thread of its own, until the
 transaction that holds it has committed. Requests that arrive together share that
 transaction's fsync. On PostgreSQL, whose server commits concurrent transactions
-together itself, each write runs in the thread pool in a transaction of its own, as before.
+together itself, each write runs in a transaction of its own, on the event loop through
+psycopg's async driver (store_calls.py).
 
 Callers validate a write's input before they submit it, so that a bad note is answered
 at once (422) and never joins a batch.
@@ -14,8 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
-
+from notes_api.store_calls import StoreCalls
 from notes_core.group_commit import GroupCommit
 from notes_core.library import Notes
 
@@ -35,9 +35,9 @@ def group_committed(endpoint: F) -> F:
 class Writes:
     """The app's way to write. Create it inside the event loop; `close()` at shutdown."""
 
-    def __init__(self, notes: Notes) -> None:
-        self._notes = notes
-        self._group = GroupCommit(notes) if notes.store.is_sqlite else None
+    def __init__(self, calls: StoreCalls) -> None:
+        self._calls = calls
+        self._group = GroupCommit(calls.notes) if calls.notes.store.is_sqlite else None
 
     @property
     def grouped(self) -> bool:
@@ -48,7 +48,7 @@ class Writes:
         """`write(notes)`, answered once it is committed. Raises what `write` raises, or
         StoreError when its transaction fails."""
         if self._group is None:
-            return await run_in_threadpool(write, self._notes)
+            return await self._calls.run(write)
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[T] = loop.create_future()
 

@@ -219,15 +219,19 @@ def _sqlite_engine(url: URL, *, pool_size: int, sync: str) -> Engine:
     return engine
 
 
+def postgres_pool_options(pool_size: int) -> dict[str, Any]:
+    """The pool and connection settings of every PostgreSQL engine, sync or async."""
+    return {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": 10},
+    }
+
+
 def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
     try:
-        return create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,
-            connect_args={"connect_timeout": 10},
-        )
+        return create_engine(url, **postgres_pool_options(pool_size))
     except (NoSuchModuleError, ModuleNotFoundError):
         raise StoreUnavailable(
             # Not 'notes[postgres]': on the package index `notes` is another project.

@@ -1,9 +1,10 @@
 """Pydantic schemas shared by both doors: `notes list --json` and the API print the same JSON."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool
+from pydantic.json_schema import SkipJsonSchema
 
 from notes_core.models import Note, Revision, TagCount
 from notes_core.repository import SearchHit
@@ -111,7 +112,43 @@ class NoteHit(NotePublic):
         )
 
 
+def _left_out_when_absent(schema: dict[str, Any]) -> None:
+    # The key is absent, never null: the schema says "optional string", not "string or null".
+    schema.pop("default", None)
+
+
+# What `GET /api/v1/notes` declares; it answers with NotesPublic or NoteHitsPublic, the
+# same JSON, encoded once (notes_api/routes/notes.py).
+class ListedNote(NotePublic):
+    """A note in a listing: a search (`q`) adds `snippet` and `highlights`; a plain listing
+    leaves both keys out."""
+
+    snippet: str | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Search only: a short excerpt of the text around the match.",
+        json_schema_extra=_left_out_when_absent,
+    )
+    highlights: list[tuple[int, int]] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Search only: [start, end) character offsets of the matched words in "
+        "`snippet`.",
+        json_schema_extra=_left_out_when_absent,
+    )
+
+
+class NotesPage(BaseModel):
+    """A page of `GET /api/v1/notes`: one schema for a listing and a search, so that a
+    client generated from the OpenAPI document reads both the same way."""
+
+    items: list[ListedNote]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
 class NotesPublic(BaseModel):
+    """A plain listing's page as the API encodes it (declared as NotesPage)."""
+
     items: list[NotePublic]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
@@ -130,6 +167,8 @@ class RevisionsPublic(BaseModel):
 
 
 class NoteHitsPublic(BaseModel):
+    """A search's page as the API encodes it (declared as NotesPage)."""
+
     items: list[NoteHit]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."

@@ -6,19 +6,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator
 
-from notes_api.deps import NotesDep, WritesDep
-from notes_api.errors import error_response
-from notes_api.reads import read
+from notes_api.deps import CallsDep, WritesDep
+from notes_api.errors import error_response, header
 from notes_api.strict_json import StrictJSONRoute
 from notes_api.writes import group_committed
 from notes_core.dates import parse_moment
 from notes_core.errors import InvalidInput
+from notes_core.library import Notes
 from notes_core.models import Note
 from notes_core.schemas import (
     NoteCreate,
     NoteHit,
     NoteHitsPublic,
     NotePublic,
+    NotesPage,
     NotesPublic,
     NoteUpdate,
 )
@@ -50,13 +51,16 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
         "No note with that id, or it is in the trash (the detail then says how to restore it)."
     )
 }
-ETAG: dict[str, Any] = {
+ETAG_HEADER = header(
+    "This version of the note (a strong entity tag): send it back in `If-Match` to change "
+    "the note only if it is still this version.",
+    required=True,
+)
+ETAG: dict[str, Any] = {"headers": {"ETag": ETAG_HEADER}}
+CREATED: dict[str, Any] = {
     "headers": {
-        "ETag": {
-            "description": "This version of the note (a strong entity tag): send it back in "
-            "`If-Match` to change the note only if it is still this version.",
-            "schema": {"type": "string"},
-        }
+        "ETag": ETAG_HEADER,
+        "Location": header("The new note's URL: `/api/v1/notes/{id}`.", required=True),
     }
 }
 CHANGED: dict[int | str, dict[str, Any]] = {
@@ -91,7 +95,7 @@ def moment(value: str | None) -> datetime | None:
     return None if value is None else parse_moment(value)
 
 
-@router.post("", status_code=201, response_model=NotePublic, responses={201: ETAG})
+@router.post("", status_code=201, response_model=NotePublic, responses={201: CREATED})
 @group_committed
 async def create_note(body: NoteCreate, writes: WritesDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
@@ -105,9 +109,9 @@ async def create_note(body: NoteCreate, writes: WritesDep) -> Response:
     return response
 
 
-@router.get("", response_model=NotesPublic | NoteHitsPublic)
-def list_notes(
-    notes: NotesDep,
+@router.get("", response_model=NotesPage)
+async def list_notes(
+    calls: CallsDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="Notes per page.")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
     tag: Annotated[list[str], Query(description="Only notes with all these tags.")] = [],  # noqa: B006
@@ -130,38 +134,47 @@ def list_notes(
     matching it, best first, each with a `snippet` around the match. `since` and `until`
     keep the notes created in [since, until) (with `sort=updated`: changed in it), and
     then order them by `created_at`; a cursor belongs to the query that gave it."""
-    # A plain `def`, run in the thread pool: a page of 50 costs over a millisecond of
-    # work, and measured on the event loop it served fewer pages a second, not more
-    # (notes_api/reads.py).
     start, end = moment(since), moment(until)
     if q is not None:
         if sort != "created":
             raise InvalidInput("sort=updated does not apply to a search (q): best match first")
         if pinned:
             raise InvalidInput("pinned does not apply to a search (q): best match first")
-        hits = notes.search_page(q, tags=tag, limit=limit, cursor=cursor, since=start, until=end)
-        found = [NoteHit.of_hit(hit) for hit in hits.items]
-        return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
-    page = notes.page(
-        tags=tag, limit=limit, cursor=cursor, since=start, until=end, sort=sort, pinned=pinned
-    )
-    items = [NotePublic.of(note) for note in page.items]
-    return json_response(NotesPublic(items=items, next_cursor=page.next_cursor))
+
+        def search(notes: Notes) -> Response:
+            hits = notes.search_page(
+                q, tags=tag, limit=limit, cursor=cursor, since=start, until=end
+            )
+            found = [NoteHit.of_hit(hit) for hit in hits.items]
+            return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
+
+        return await calls.run(search)
+
+    def listing(notes: Notes) -> Response:
+        page = notes.page(
+            tags=tag, limit=limit, cursor=cursor, since=start, until=end, sort=sort, pinned=pinned
+        )
+        items = [NotePublic.of(note) for note in page.items]
+        return json_response(NotesPublic(items=items, next_cursor=page.next_cursor))
+
+    # The page and its JSON together, in the thread pool on SQLite: over a millisecond of
+    # work, which on the event loop served fewer pages a second (store_calls.py).
+    return await calls.run(listing)
 
 
 @router.get("/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND})
-async def get_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
+async def get_note(note_id: NoteIdPath, calls: CallsDep) -> Response:
     """One note, with its version in `ETag`."""
-    return note_response(await read(notes, notes.get, note_id))
+    return note_response(await calls.read(lambda notes: notes.get(note_id)))
 
 
 @router.patch(
     "/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND, **CHANGED}
 )
-def update_note(
+async def update_note(
     note_id: NoteIdPath,
     body: NoteUpdate,
-    notes: NotesDep,
+    calls: CallsDep,
     if_match: Annotated[
         str | None,
         Header(
@@ -178,8 +191,10 @@ def update_note(
     never overwritten: if the note is no longer that version, the answer is 412 and nothing
     changes. Without `If-Match` the change is made whatever the note holds.
     """
-    note = notes.update(
-        note_id, text=body.text, tags=body.tags, pinned=body.pinned, if_match=if_match
+    note = await calls.run(
+        lambda notes: notes.update(
+            note_id, text=body.text, tags=body.tags, pinned=body.pinned, if_match=if_match
+        )
     )
     return note_response(note)
 
@@ -187,9 +202,9 @@ def update_note(
 @router.delete(
     "/{note_id}", status_code=204, summary="Move a note to the trash", responses=NOT_FOUND
 )
-def delete_note(note_id: NoteIdPath, notes: NotesDep) -> Response:
+async def delete_note(note_id: NoteIdPath, calls: CallsDep) -> Response:
     """Move a note to the trash: it leaves every listing and search, and its id stays
     reserved. `POST /api/v1/trash/{id}/restore` brings it back unchanged; `DELETE
     /api/v1/trash/{id}` deletes it for good. A note already in the trash is a 404."""
-    notes.trash([note_id])
+    await calls.run(lambda notes: notes.trash([note_id]))
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BeforeValidator
 
-from notes_api.deps import NotesDep
+from notes_api.deps import CallsDep
 from notes_api.errors import error_response
 from notes_api.routes.notes import NOT_FOUND, NoteIdPath, json_response
 from notes_api.strict_json import StrictJSONRoute
@@ -38,10 +38,11 @@ NO_REVISION: dict[int | str, dict[str, Any]] = {
 @router.get(
     "", summary="List a note's versions", response_model=RevisionsPublic, responses=NOT_FOUND
 )
-def list_revisions(note_id: NoteIdPath, notes: NotesDep) -> Response:
+async def list_revisions(note_id: NoteIdPath, calls: CallsDep) -> Response:
     """Every version of a note, oldest first, numbered from 1; the last one (`current`
     true) is the note as it is now. Each change of text or tags made a new version."""
-    versions = [RevisionPublic.of(version) for version in notes.history(note_id)]
+    history = await calls.run(lambda notes: notes.history(note_id))
+    versions = [RevisionPublic.of(version) for version in history]
     return json_response(RevisionsPublic(items=versions))
 
 
@@ -51,7 +52,8 @@ def list_revisions(note_id: NoteIdPath, notes: NotesDep) -> Response:
     response_model=RevisionPublic,
     responses=NO_REVISION,
 )
-def get_revision(note_id: NoteIdPath, number: RevisionPath, notes: NotesDep) -> Response:
+async def get_revision(note_id: NoteIdPath, number: RevisionPath, calls: CallsDep) -> Response:
     """Version `number` of a note (1 is the oldest): its text and tags then, and when it
     was made."""
-    return json_response(RevisionPublic.of(notes.revision(note_id, number)))
+    revision = await calls.run(lambda notes: notes.revision(note_id, number))
+    return json_response(RevisionPublic.of(revision))

@@ -2,13 +2,15 @@
 
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from notes_api.admission import Admission
-from notes_api.deps import NotesDep, WritesDep
+from notes_api.deps import CallsDep, WritesDep
+from notes_api.store_calls import StoreCalls
 from notes_api.strict_json import StrictJSONRoute
 from notes_api.writes import group_committed
 from notes_core.library import Notes, Page
@@ -52,14 +54,14 @@ async def add_note(body: SeedNoteIn, writes: WritesDep) -> SeedNoteId:
         }
     },
 )
-def all_notes(request: Request, notes: NotesDep) -> StreamingResponse:
+async def all_notes(request: Request, calls: CallsDep) -> StreamingResponse:
     """Every note as `{"<id>": "<text>", ...}` in id order (the seed's endpoint). Streamed,
     so memory stays flat however many notes there are."""
     # The first page is read in this route's turn at the store, so a saturated store
     # still answers 503; the pages after it take turns of their own (see _stream_object).
-    first = _page(notes, cursor=None)
+    first = await calls.run(partial(_page, cursor=None))
     admission: Admission = request.app.state.admission
-    return StreamingResponse(_stream_object(notes, admission, first), media_type="application/json")
+    return StreamingResponse(_stream_object(calls, admission, first), media_type="application/json")
 
 
 def _page(notes: Notes, *, cursor: str | None) -> Page[Note]:
@@ -68,7 +70,7 @@ def _page(notes: Notes, *, cursor: str | None) -> Page[Note]:
 
 
 async def _stream_object(
-    notes: Notes, admission: Admission, page: Page[Note]
+    calls: StoreCalls, admission: Admission, page: Page[Note]
 ) -> AsyncIterator[str]:
     # Rendered the way FastAPI renders a dict (compact, UTF-8). Each page after the first
     # waits for a turn at the store, between sends: a slow reader holds none.
@@ -83,5 +85,7 @@ async def _stream_object(
             separator = ","
         if page.next_cursor is None:
             break
-        page = await admission.run(_page, notes, cursor=page.next_cursor)
+        # Patient: with the answer under way, there is no way left to say 503.
+        async with admission.turn(patient=True):
+            page = await calls.run(partial(_page, cursor=page.next_cursor))
     yield "}"

@@ -18,10 +18,10 @@ key.
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Literal, get_args
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, bindparam, select, tuple_
 
 from notes_core.errors import InvalidInput
 from notes_core.models import LIVE, PINNED, UNPINNED, Note, notes
@@ -87,14 +87,14 @@ def select_group(
 ) -> list[Note]:
     """Up to `limit` live notes of one group (pinned or not) with all of the (already
     clean) tags `names`, in the order `key`, after the position `after`."""
+    if key == "id" and not names:
+        statement = plain_group(pinned=pinned, paged=after is not None)
+        params = {"limit": limit, "after_id": None if after is None else after[1]}
+        return tagged_notes(session.execute(statement, params).all())
     query: AnySelect = select(*TAGGED_NOTE_COLUMNS).where(LIVE, PINNED if pinned else UNPINNED)
     query = filter_tags(query, names)
     if key == "id":  # no date filter: with one the key is `created`
-        # SQLite's planner must be told which partial index holds the group (PostgreSQL's
-        # picks it itself): the pinned notes' own, or the live notes' in id order, so
-        # neither trashed nor (for the pinned group) unpinned notes cost anything here.
-        index = "ix_notes_pinned" if pinned else "ix_notes_live_id"
-        query = query.with_hint(notes, f"INDEXED BY {index}", "sqlite")
+        query = in_id_order(query, pinned=pinned)
         if after is not None:
             query = query.where(notes.c.id < after[1])
         query = query.order_by(notes.c.id.desc())
@@ -108,6 +108,28 @@ def select_group(
             query = query.where(tuple_(column, notes.c.id) < after)
         query = query.order_by(column.desc(), notes.c.id.desc())
     return tagged_notes(session.execute(query.limit(limit)).all())
+
+
+def in_id_order(query: AnySelect, *, pinned: bool) -> AnySelect:
+    """`query` through the index that holds its group in id order. SQLite's planner must
+    be told which partial index that is (PostgreSQL's picks it itself): the pinned notes'
+    own, or the live notes', so neither trashed nor (for the pinned group) unpinned notes
+    cost anything."""
+    index = "ix_notes_pinned" if pinned else "ix_notes_live_id"
+    return query.with_hint(notes, f"INDEXED BY {index}", "sqlite")
+
+
+@cache
+def plain_group(*, pinned: bool, paged: bool) -> AnySelect:
+    """A group in id order with no tag or date filter (every `notes list` and API listing
+    by default), built once: building the statement and its cache key cost more than
+    running it. Parameters: `limit`, and `after_id` when `paged`."""
+    query = in_id_order(
+        select(*TAGGED_NOTE_COLUMNS).where(LIVE, PINNED if pinned else UNPINNED), pinned=pinned
+    )
+    if paged:
+        query = query.where(notes.c.id < bindparam("after_id"))
+    return query.order_by(notes.c.id.desc()).limit(bindparam("limit"))
 
 
 def iterate(

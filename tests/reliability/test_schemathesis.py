@@ -1,7 +1,10 @@
 """Schemathesis against the app's own OpenAPI schema, in-process over ASGI, token on.
 
 Every operation gets generated requests (valid and invalid ones); no answer may be a 5xx,
-and every answer must be documented: its status code, content type, headers and body.
+and every answer must be documented: its status code, content type, headers and body. The
+headers the schema declares required are checked on every answer that declares them:
+`ETag` on each note, `Location` on a 201, `WWW-Authenticate` on a 401 (that the schema
+declares them is checked in tests/test_openapi_client.py).
 Each operation runs on a SQLite store of its own, seeded with a few notes so that ids
 from 1 up find something. Schemathesis runs the app's lifespan (which opens the store)
 at the first request of a test and ends it in the test's teardown.
@@ -111,3 +114,5 @@ def test_every_answer_is_documented_and_never_a_5xx(app: FastAPI, case: Case) ->
     refused = case.call(base_url=LOCAL, headers=WRONG_TOKEN)
     case.validate_response(refused, checks=CHECKS[:-1], headers=WRONG_TOKEN)
     assert refused.status_code in (401, 422), refused.text
+    if refused.status_code == 401:
+        assert refused.headers["www-authenticate"] == ["Bearer"]  # Schemathesis' wire form
