@@ -8,7 +8,7 @@ Here a request waits for its turn before it takes a thread or a connection, at m
 the pool holds as many connections again, so an admitted request never waits for a
 connection and /healthz (which is not admitted, see routes/health.py) always finds one.
 
-Writes that go through group commit (notes_api/writes.py) use no connection of their own:
+Writes that go through group commit (store_calls.py) use no connection of their own:
 they all share the committer's. So together they hold one turn (`shared_turn`): the first
 takes it, the others join it, the last to finish gives it back. A turn each would cap a
 batch at half the pool (one batch committing, one filling), and the fsync would be shared
@@ -22,7 +22,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio
 from fastapi import Request
 
-from notes_api.writes import GROUP_COMMITTED
+from notes_api.store_calls import GROUP_COMMITTED
 from notes_core.errors import StoreBusy
 
 RETRY_AFTER_SECONDS = 1
@@ -94,7 +94,7 @@ def turn_for(request: Request) -> AbstractAsyncContextManager[None]:
     """The turn that `request`'s route takes: the shared one for a group-committed write,
     else one of its own."""
     admission: Admission = request.app.state.admission
-    shares = request.app.state.writes.grouped and getattr(
+    shares = request.app.state.calls.grouped and getattr(
         request.scope.get("endpoint"), GROUP_COMMITTED, False
     )
     return admission.shared_turn() if shares else admission.turn()

@@ -26,7 +26,6 @@ from notes_api.internal_errors import InternalErrorMiddleware
 from notes_api.routes import health, notes, revisions, seed, tags, trash
 from notes_api.store_calls import StoreCalls
 from notes_api.web import install_web
-from notes_api.writes import Writes
 from notes_core import __version__
 from notes_core.library import Notes
 from notes_core.settings import Settings
@@ -55,7 +54,6 @@ def create_app(settings: Settings) -> FastAPI:
         notes = await run_in_threadpool(Notes.open, settings)
         app.state.notes = notes
         app.state.calls = calls = StoreCalls.open(notes, pool_size=settings.pool_size)
-        app.state.writes = Writes(calls)
         # Made here, inside the event loop that will use them.
         app.state.admission = Admission(limit=settings.pool_size, wait=settings.queue_wait)
         app.state.health_threads = anyio.CapacityLimiter(2)
@@ -63,7 +61,6 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             # Uvicorn has answered or dropped every request by now: commit what is queued.
-            await run_in_threadpool(app.state.writes.close)
             await calls.close()
             notes.close()
 
@@ -76,6 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,
         # FastAPI's /docs loads Swagger UI from a CDN; notes_api.web serves one of its own.
         docs_url=None,
+        # ReDoc too loads its script from a CDN, which the pages' CSP refuses: not served.
+        redoc_url=None,
         generate_unique_id_function=operation_id,
     )
     # Added innermost first: a request meets the Host check, then HEAD, then the

@@ -1,5 +1,6 @@
-"""Dependencies shared by the routes: the open store (`Notes`), its ways in (`StoreCalls`,
-`Writes`), and the guard of every API route: the bearer token, then a turn at the store."""
+"""Dependencies shared by the routes: the guard of every API route (the bearer token, then
+a turn at the store), which hands the route its way to the store (`StoreCalls`); and the
+open store itself (`Notes`) for what needs no turn."""
 
 import hashlib
 import secrets
@@ -11,7 +12,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from notes_api.admission import turn_for
 from notes_api.store_calls import StoreCalls
-from notes_api.writes import Writes
 from notes_core.library import Notes
 
 bearer = HTTPBearer(auto_error=False, description="Required when the server has a token.")
@@ -29,15 +29,18 @@ async def get_notes(request: Request) -> Notes:
 async def token_then_turn(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> AsyncIterator[None]:
+) -> AsyncIterator[StoreCalls]:
     """401 unless the request carries the server's token (when it has one): refused before
-    it queues for the store. Then the route's work runs in a turn (admission.py); declared
-    with scope="function", the turn ends when the route returns, before the response is
-    sent. One dependency, not two: FastAPI's solving of each cost about as much as reading
-    a note (benchmarks/README.md, "api_load")."""
+    it queues for the store. Then the route's work runs in a turn (admission.py), with the
+    store's `StoreCalls`; declared with scope="function", the turn ends when the route
+    returns, before the response is sent.
+
+    Each API router declares it, so no route can miss the guard, and each route takes its
+    value as `StoreDep`: FastAPI solves it once a request (its cache), and solving a
+    dependency cost about as much as reading a note (benchmarks/README.md, "api_load")."""
     check_token(request, credentials)
     async with turn_for(request):
-        yield
+        yield request.app.state.calls
 
 
 def check_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
@@ -55,16 +58,5 @@ def check_token(request: Request, credentials: HTTPAuthorizationCredentials | No
         )
 
 
-async def get_writes(request: Request) -> Writes:
-    writes: Writes = request.app.state.writes
-    return writes
-
-
-async def get_calls(request: Request) -> StoreCalls:
-    calls: StoreCalls = request.app.state.calls
-    return calls
-
-
 NotesDep = Annotated[Notes, Depends(get_notes)]
-CallsDep = Annotated[StoreCalls, Depends(get_calls)]
-WritesDep = Annotated[Writes, Depends(get_writes)]
+StoreDep = Annotated[StoreCalls, Depends(token_then_turn, scope="function")]

@@ -11,14 +11,21 @@ Only for PostgreSQL: SQLite has no network round trip to wait for, and its write
 through group commit (notes_core/group_commit.py).
 """
 
+import importlib.util
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
 from notes_core.engine import Store, postgres_pool_options
+from notes_core.errors import StoreUnavailable
 from notes_core.library import Notes
+
+# One command that makes both the CLI and a server work on PostgreSQL.
+INSTALL_HINT = "pip install 'psycopg[binary]' 'sqlalchemy[asyncio]'"
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
 
@@ -26,7 +33,7 @@ T = TypeVar("T")
 class LoopNotes:
     """A PostgreSQL store opened for one event loop. Open and close it on that loop."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: "AsyncEngine") -> None:
         self._engine = engine
         self._notes = Notes(Store(url=engine.url, engine=engine.sync_engine))
 
@@ -36,6 +43,10 @@ class LoopNotes:
         with a pool of its own."""
         if notes.store.is_sqlite:
             raise ValueError("LoopNotes is for PostgreSQL stores")
+        check_available()
+        # Imported only now: without greenlet, importing the extension itself fails.
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         engine = create_async_engine(notes.store.url, **postgres_pool_options(pool_size))
         return cls(engine)
 
@@ -46,3 +57,13 @@ class LoopNotes:
 
     async def close(self) -> None:
         await self._engine.dispose()
+
+
+def check_available() -> None:
+    """Raises StoreUnavailable unless greenlet, which the asyncio extension runs on, is
+    installed (the `postgres` extra brings it; a bare `pip install psycopg` does not)."""
+    if importlib.util.find_spec("greenlet") is None:
+        raise StoreUnavailable(
+            "serving a PostgreSQL store needs SQLAlchemy's asyncio support: run  "
+            f"{INSTALL_HINT}  in the Python environment that runs notes"
+        )

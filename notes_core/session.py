@@ -22,3 +22,11 @@ def session_scope(store: Store, *, write: bool = False) -> Iterator[Connection]:
     action = "write to" if write else "read"
     with translated(store.url, action=action), queue, engine.begin() as connection:
         yield connection
+
+
+@contextmanager
+def statement_scope(store: Store) -> Iterator[Connection]:
+    """Yield a connection for a read of one statement, which is its own transaction (see
+    Store.statement_engine). Failures surface as in session_scope."""
+    with translated(store.url, action="read"), store.statement_engine.connect() as connection:
+        yield connection

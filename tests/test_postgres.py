@@ -47,7 +47,8 @@ def test_missing_driver_says_what_to_install() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr == (
-        "Error: PostgreSQL support is not installed: run  pip install 'psycopg[binary]'  "
+        "Error: PostgreSQL support is not installed: run  "
+        "pip install 'psycopg[binary]' 'sqlalchemy[asyncio]'  "
         "in the Python environment that runs notes\n"
     )
 

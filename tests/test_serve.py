@@ -162,6 +162,26 @@ def test_a_bad_store_stops_serve_with_one_line(tmp_path: Path) -> None:
     )
 
 
+def test_serve_on_postgresql_without_greenlet_says_what_to_install(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    # A bare `pip install psycopg` brings no greenlet, which the server's async driver needs.
+    (tmp_path / "sitecustomize.py").write_text('import sys\nsys.modules["greenlet"] = None\n')
+    result = subprocess.run(
+        [NOTES, "--db", postgres_database, "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error: serving a PostgreSQL store needs SQLAlchemy's asyncio support: run  "
+        "pip install 'psycopg[binary]' 'sqlalchemy[asyncio]'  in the Python environment "
+        "that runs notes\n",
+    )
+
+
 @pytest.mark.serve
 def test_sigkill_during_writes_loses_no_acknowledged_note(db_target: str) -> None:
     rng = random.Random(20261125)

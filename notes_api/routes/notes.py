@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, BeforeValidator
 
-from notes_api.deps import CallsDep, WritesDep
+from notes_api.deps import StoreDep
 from notes_api.errors import error_response, header
+from notes_api.store_calls import group_committed
 from notes_api.strict_json import StrictJSONRoute
-from notes_api.writes import group_committed
 from notes_core.dates import parse_moment
 from notes_core.errors import InvalidInput
 from notes_core.library import Notes
@@ -97,13 +97,13 @@ def moment(value: str | None) -> datetime | None:
 
 @router.post("", status_code=201, response_model=NotePublic, responses={201: CREATED})
 @group_committed
-async def create_note(body: NoteCreate, writes: WritesDep) -> Response:
+async def create_note(body: NoteCreate, store: StoreDep) -> Response:
     """Add a note. The answer is the stored note; `Location` names its URL."""
     # Checked before it is queued: a bad note is answered at once and never joins a batch
-    # of the group commit (notes_api/writes.py).
+    # of the group commit (notes_api/store_calls.py).
     clean_text(body.text)
     clean_tags(body.tags)
-    note = await writes.run(lambda notes: notes.add(body.text, tags=body.tags))
+    note = await store.write(lambda notes: notes.add(body.text, tags=body.tags))
     response = note_response(note, status_code=201)
     response.headers["Location"] = f"/api/v1/notes/{note.id}"
     return response
@@ -111,7 +111,7 @@ async def create_note(body: NoteCreate, writes: WritesDep) -> Response:
 
 @router.get("", response_model=NotesPage)
 async def list_notes(
-    calls: CallsDep,
+    store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="Notes per page.")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
     tag: Annotated[list[str], Query(description="Only notes with all these tags.")] = [],  # noqa: B006
@@ -148,7 +148,7 @@ async def list_notes(
             found = [NoteHit.of_hit(hit) for hit in hits.items]
             return json_response(NoteHitsPublic(items=found, next_cursor=hits.next_cursor))
 
-        return await calls.run(search)
+        return await store.run(search)
 
     def listing(notes: Notes) -> Response:
         page = notes.page(
@@ -159,13 +159,13 @@ async def list_notes(
 
     # The page and its JSON together, in the thread pool on SQLite: over a millisecond of
     # work, which on the event loop served fewer pages a second (store_calls.py).
-    return await calls.run(listing)
+    return await store.run(listing)
 
 
 @router.get("/{note_id}", response_model=NotePublic, responses={200: ETAG, **NOT_FOUND})
-async def get_note(note_id: NoteIdPath, calls: CallsDep) -> Response:
+async def get_note(note_id: NoteIdPath, store: StoreDep) -> Response:
     """One note, with its version in `ETag`."""
-    return note_response(await calls.read(lambda notes: notes.get(note_id)))
+    return note_response(await store.read(lambda notes: notes.get(note_id)))
 
 
 @router.patch(
@@ -174,7 +174,7 @@ async def get_note(note_id: NoteIdPath, calls: CallsDep) -> Response:
 async def update_note(
     note_id: NoteIdPath,
     body: NoteUpdate,
-    calls: CallsDep,
+    store: StoreDep,
     if_match: Annotated[
         str | None,
         Header(
@@ -191,7 +191,7 @@ async def update_note(
     never overwritten: if the note is no longer that version, the answer is 412 and nothing
     changes. Without `If-Match` the change is made whatever the note holds.
     """
-    note = await calls.run(
+    note = await store.run(
         lambda notes: notes.update(
             note_id, text=body.text, tags=body.tags, pinned=body.pinned, if_match=if_match
         )
@@ -202,9 +202,9 @@ async def update_note(
 @router.delete(
     "/{note_id}", status_code=204, summary="Move a note to the trash", responses=NOT_FOUND
 )
-async def delete_note(note_id: NoteIdPath, calls: CallsDep) -> Response:
+async def delete_note(note_id: NoteIdPath, store: StoreDep) -> Response:
     """Move a note to the trash: it leaves every listing and search, and its id stays
     reserved. `POST /api/v1/trash/{id}/restore` brings it back unchanged; `DELETE
     /api/v1/trash/{id}` deletes it for good. A note already in the trash is a 404."""
-    await calls.run(lambda notes: notes.trash([note_id]))
+    await store.run(lambda notes: notes.trash([note_id]))
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BeforeValidator
 
-from notes_api.deps import CallsDep
+from notes_api.deps import StoreDep
 from notes_api.errors import error_response
 from notes_api.routes.notes import NOT_FOUND, NoteIdPath, json_response
 from notes_api.strict_json import StrictJSONRoute
@@ -38,10 +38,10 @@ NO_REVISION: dict[int | str, dict[str, Any]] = {
 @router.get(
     "", summary="List a note's versions", response_model=RevisionsPublic, responses=NOT_FOUND
 )
-async def list_revisions(note_id: NoteIdPath, calls: CallsDep) -> Response:
+async def list_revisions(note_id: NoteIdPath, store: StoreDep) -> Response:
     """Every version of a note, oldest first, numbered from 1; the last one (`current`
     true) is the note as it is now. Each change of text or tags made a new version."""
-    history = await calls.run(lambda notes: notes.history(note_id))
+    history = await store.run(lambda notes: notes.history(note_id))
     versions = [RevisionPublic.of(version) for version in history]
     return json_response(RevisionsPublic(items=versions))
 
@@ -52,8 +52,8 @@ async def list_revisions(note_id: NoteIdPath, calls: CallsDep) -> Response:
     response_model=RevisionPublic,
     responses=NO_REVISION,
 )
-async def get_revision(note_id: NoteIdPath, number: RevisionPath, calls: CallsDep) -> Response:
+async def get_revision(note_id: NoteIdPath, number: RevisionPath, store: StoreDep) -> Response:
     """Version `number` of a note (1 is the oldest): its text and tags then, and when it
     was made."""
-    revision = await calls.run(lambda notes: notes.revision(note_id, number))
+    revision = await store.run(lambda notes: notes.revision(note_id, number))
     return json_response(RevisionPublic.of(revision))

@@ -9,10 +9,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from notes_api.admission import Admission
-from notes_api.deps import CallsDep, WritesDep
-from notes_api.store_calls import StoreCalls
+from notes_api.deps import StoreDep
+from notes_api.store_calls import StoreCalls, group_committed
 from notes_api.strict_json import StrictJSONRoute
-from notes_api.writes import group_committed
 from notes_core.library import Notes, Page
 from notes_core.models import Note
 from notes_core.validation import clean_text
@@ -32,11 +31,11 @@ class SeedNoteId(BaseModel):
 
 @router.post("/add_note", response_model=SeedNoteId)
 @group_committed
-async def add_note(body: SeedNoteIn, writes: WritesDep) -> SeedNoteId:
+async def add_note(body: SeedNoteIn, store: StoreDep) -> SeedNoteId:
     """Add a note; answers `{"id": <int>}` (the seed's endpoint; new clients use
     `POST /api/v1/notes`)."""
     clean_text(body.text)  # before it is queued: a bad note never joins a batch
-    note = await writes.run(lambda notes: notes.add(body.text))
+    note = await store.write(lambda notes: notes.add(body.text))
     return SeedNoteId(id=note.id)
 
 
@@ -54,14 +53,14 @@ async def add_note(body: SeedNoteIn, writes: WritesDep) -> SeedNoteId:
         }
     },
 )
-async def all_notes(request: Request, calls: CallsDep) -> StreamingResponse:
+async def all_notes(request: Request, store: StoreDep) -> StreamingResponse:
     """Every note as `{"<id>": "<text>", ...}` in id order (the seed's endpoint). Streamed,
     so memory stays flat however many notes there are."""
     # The first page is read in this route's turn at the store, so a saturated store
     # still answers 503; the pages after it take turns of their own (see _stream_object).
-    first = await calls.run(partial(_page, cursor=None))
+    first = await store.run(partial(_page, cursor=None))
     admission: Admission = request.app.state.admission
-    return StreamingResponse(_stream_object(calls, admission, first), media_type="application/json")
+    return StreamingResponse(_stream_object(store, admission, first), media_type="application/json")
 
 
 def _page(notes: Notes, *, cursor: str | None) -> Page[Note]:
@@ -70,7 +69,7 @@ def _page(notes: Notes, *, cursor: str | None) -> Page[Note]:
 
 
 async def _stream_object(
-    calls: StoreCalls, admission: Admission, page: Page[Note]
+    store: StoreCalls, admission: Admission, page: Page[Note]
 ) -> AsyncIterator[str]:
     # Rendered the way FastAPI renders a dict (compact, UTF-8). Each page after the first
     # waits for a turn at the store, between sends: a slow reader holds none.
@@ -87,5 +86,5 @@ async def _stream_object(
             break
         # Patient: with the answer under way, there is no way left to say 503.
         async with admission.turn(patient=True):
-            page = await calls.run(partial(_page, cursor=page.next_cursor))
+            page = await store.run(partial(_page, cursor=page.next_cursor))
     yield "}"

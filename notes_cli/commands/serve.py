@@ -88,6 +88,10 @@ def serve(
     listening = _listen(host, port)
     # Fail here, with one line, before anything serves: a bad --db never starts a server.
     with Notes.open(settings) as notes:
+        if not notes.store.is_sqlite:
+            from notes_core.event_loop import check_available
+
+            check_available()  # the server's driver, before "Created a new store"
         if notes.store.created:
             typer.echo(f"Created a new store at {notes.location}", err=True)
     # uvicorn's workers are processes started from an import path: they rebuild the same
