@@ -30,7 +30,7 @@ from notes_core.repository import history as versions
 from notes_core.repository import trash as bin_
 from notes_core.repository.listing import Sort
 from notes_core.repository.notes import oldest_first_page
-from notes_core.session import session_scope
+from notes_core.session import session_scope, statement_scope
 from notes_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -293,8 +293,11 @@ class Notes:
 
     def get(self, note_id: int) -> Note:
         """One note. Raises NoteNotFound."""
-        with self._session() as session:
-            return repository.get(session, note_id=note_id)
+        if self._connection is not None:
+            return repository.get(self._connection, note_id=note_id)
+        # One statement (repository.notes.ONE_NOTE): no transaction needed around it.
+        with statement_scope(self.store) as connection:
+            return repository.get(connection, note_id=note_id)
 
     def iterate(
         self,
@@ -381,11 +384,12 @@ class Notes:
                 session, tags=tags, limit=limit, cursor=cursor, since=since, until=until
             )
 
-    def history(self, note_id: int) -> list[Revision]:
+    def history(self, note_id: int, *, preview: int | None = None) -> list[Revision]:
         """Every version of a note, oldest first, numbered from 1; the last is current.
-        Raises NoteNotFound, NoteInTrash."""
+        With `preview`, earlier versions' texts are cut to that many characters (to list
+        them, say, without reading every whole text). Raises NoteNotFound, NoteInTrash."""
         with self._session() as session:
-            return versions.history(session, note_id=note_id)
+            return versions.history(session, note_id=note_id, preview=preview)
 
     def revision(self, note_id: int, number: int) -> Revision:
         """Version `number` of a note. Raises NoteNotFound, NoteInTrash, RevisionNotFound."""

@@ -245,3 +245,14 @@ def test_revert_and_revision_refuse_what_is_not_there(library: Notes) -> None:
         library.history(note.id)
     with pytest.raises(NoteInTrash):
         library.revert(note.id, 1)
+
+
+def test_history_with_a_preview_cuts_earlier_texts_by_characters(notes_db: str) -> None:
+    with Notes.open(notes_db) as store:
+        store.add("é" * 10 + " then more")
+        store.update(1, text="current text, whole")
+        versions = store.history(1, preview=5)
+    assert [(v.text, v.current) for v in versions] == [
+        ("ééééé", False),  # characters, not bytes, on both engines
+        ("current text, whole", True),
+    ]

@@ -8,9 +8,11 @@ wants `Authorization: Bearer`.
 CSRF: every form that writes carries a hidden field equal to a random cookie of its own
 (double submit). A page on another site can neither read that cookie nor have the browser
 send it (SameSite=Strict), so it cannot forge the field; this holds without a token too,
-where the server's loopback address is all that guards it. A browser that says where a
-request comes from (`Sec-Fetch-Site`) must say this site as well. The check needs no
-server-side secret, so every worker of `notes serve --workers N` agrees on it.
+where the server's loopback address is all that guards it. A page on another port of the
+same host is the same site for cookies and could plant a cookie of its own: a browser that
+says where a request comes from (`Sec-Fetch-Site`) must say this very origin, which stops
+it. The check needs no server-side secret, so every worker of `notes serve --workers N`
+agrees on it.
 """
 
 import hashlib

@@ -32,11 +32,12 @@ templates = Jinja2Templates(
 )
 markdown = MarkdownIt("commonmark", {"html": False})
 TITLE_CHARS = 120
-# Markdown costs up to ~10 µs a character on hostile input (a run of `[`), 10 s for a
-# note of 1 MiB; past this a note's page shows its text as it is (prose renders far faster).
-MARKDOWN_MAX_CHARS = 100_000
+# Markdown costs up to ~10 µs a character on hostile input (a run of `[`, `![`), 10 s for
+# a note of 1 MiB, and a page renders in its turn at the store: past this (at most about
+# 0.2 s of rendering) a note's page shows its text as it is. Prose renders far faster.
+MARKDOWN_MAX_CHARS = 20_000
 PLAIN_TEXT = (
-    '<p class="hint">Over 100,000 characters: shown as written, not as Markdown.</p>'
+    '<p class="hint">Over 20,000 characters: shown as written, not as Markdown.</p>'
     '<pre class="plain">{}</pre>'
 )
 HEADING = re.compile(r"^#{1,6}\s+")

@@ -17,17 +17,30 @@ from notes_api.deps import NotesDep
 from notes_api.errors import status_for
 from notes_api.web.auth import FormFields, local_path, require_sign_in
 from notes_api.web.errors import NoSuchPage, PageRoute
-from notes_api.web.render import page, snippet_parts
+from notes_api.web.render import TITLE_CHARS, page, snippet_parts
 from notes_core.errors import InvalidInput, InvalidNote, NoteChanged
 from notes_core.validation import parse_note_id, parse_version
 
 PAGE_SIZE = 50
+
+
+async def body_first(request: Request) -> None:
+    """Read a POST's body now (Starlette keeps it for the form check that follows)."""
+    if request.method == "POST":
+        await request.body()
+
+
 TagsQuery = Annotated[list[str], Query()]
 
 router = APIRouter(
     route_class=PageRoute,
     include_in_schema=False,
-    dependencies=[Depends(require_sign_in), Depends(store_turn, scope="function")],
+    # A form is read whole before its turn at the store: a slow upload holds no turn.
+    dependencies=[
+        Depends(require_sign_in),
+        Depends(body_first),
+        Depends(store_turn, scope="function"),
+    ],
     default_response_class=HTMLResponse,
 )
 
@@ -48,6 +61,11 @@ def form_tags(value: str) -> list[str]:
 def form_text(value: str) -> str:
     # Browsers send a textarea's line breaks as CRLF; the CLI stores what you type, LF.
     return value.replace("\r\n", "\n")
+
+
+def as_a_form_sends_it(text: str) -> str:
+    """`text` as it comes back from a textarea through form_text: every line break LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @router.get("/")
@@ -110,7 +128,8 @@ def show_note(request: Request, note_id: str, notes: NotesDep) -> Response:
     number = parse_note_id_or_404(note_id)
     with notes.transaction() as tx:  # the note and its history as of one moment
         note = tx.get(number)
-        history = tx.history(number)
+        # The list shows each version's first line: a few KB of each is enough.
+        history = tx.history(number, preview=TITLE_CHARS * 40)
     return page(request, "note.html", {"note": note, "history": history})
 
 
@@ -133,8 +152,13 @@ def edit_note(request: Request, note_id: str, notes: NotesDep, form: FormFields)
     text, tag_field = form_text(form.get("text", "")), form.get("tags", "")
     # The version the form was opened on: a change made since is never overwritten.
     etag = form.get("etag") or None
+    # A text that only came back through the textarea (its CRLF or CR line breaks as LF)
+    # is not an edit: the stored text stays exactly as it is.
+    unchanged = as_a_form_sends_it(notes.get(number).text) == text
     try:
-        note = notes.update(number, text=text, tags=form_tags(tag_field), if_match=etag)
+        note = notes.update(
+            number, text=None if unchanged else text, tags=form_tags(tag_field), if_match=etag
+        )
     except (InvalidNote, NoteChanged) as exc:
         current = notes.get(number)
         context = {

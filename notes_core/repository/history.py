@@ -10,14 +10,16 @@ from notes_core.repository.notes import get, update
 from notes_core.validation import MAX_REVISION
 
 
-def history(session: Connection, *, note_id: int) -> list[Revision]:
-    """Every version of a live note, oldest first; the last is the current one. Raises
-    NoteNotFound, NoteInTrash."""
+def history(session: Connection, *, note_id: int, preview: int | None = None) -> list[Revision]:
+    """Every version of a live note, oldest first; the last is the current one. With
+    `preview`, the earlier versions' texts are cut to that many characters (a list of them
+    reads no more). Raises NoteNotFound, NoteInTrash."""
     note = get(session, note_id=note_id)
+    text = note_revisions.c.text
     query = (
         select(
             note_revisions.c.revision,
-            note_revisions.c.text,
+            text if preview is None else func.substr(text, 1, preview).label("text"),
             note_revisions.c.tags,
             note_revisions.c.updated_at,
         )
